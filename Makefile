@@ -1,0 +1,23 @@
+# The two commands: `make run` (embedded platform) and `make test` (whole suite).
+.PHONY: install run test pytest lint format demo clean
+
+# Pass a specific interpreter with: make run PYTHON=/path/to/python3.13
+export PYTHON
+
+install:
+	@scripts/install.sh
+
+# Embedded default: SQLite, a file-system Celery broker, mail under var/mail/.
+run: install
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} .venv/bin/python manage.py run_embedded
+
+# PYTEST_ARGS selects part of the suite, e.g. make test PYTEST_ARGS="tests/accounts -k login"
+test: install
+	@scripts/test.sh $(PYTEST_ARGS)
+
+format: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+clean:
+	rm -rf var/ staticfiles/ .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from rest_framework import serializers
+
+from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
+
+
+class MeOutput(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "bio",
+            "languages",
+            "time_zone",
+            "date_joined",
+            "url",
+        ]
+        read_only_fields = fields
+
+
+class MeInput(serializers.Serializer):
+    display_name = serializers.CharField(max_length=80, allow_blank=True, required=False)
+    bio = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    languages = serializers.ListField(
+        child=serializers.RegexField(
+            LANGUAGE_CODE_RE,
+            max_length=12,
+            error_messages={"invalid": "Use language codes such as 'en', 'de' or 'pt-BR'."},
+        ),
+        max_length=MAX_LANGUAGES,
+        required=False,
+    )
+    time_zone = serializers.CharField(max_length=64, required=False)
+
+    def validate_time_zone(self, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(
+                f"{value!r} is not a known time zone; use a name such as 'Europe/Berlin'."
+            )
+        return value
+
+    def validate_languages(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Username or email address.")
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()

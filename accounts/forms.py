@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, cast
+
+from django import forms
+
+from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
+
+
+class ProfileForm(forms.ModelForm):
+    languages = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Codes separated by commas, such as: en, de, pt-BR",
+    )
+    time_zone = forms.ChoiceField(choices=[])
+
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "languages", "time_zone"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        time_zone = cast(forms.ChoiceField, self.fields["time_zone"])
+        time_zone.choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]
+        if self.instance and not self.is_bound:
+            self.initial["languages"] = ", ".join(self.instance.languages)
+
+    def clean_languages(self) -> list[str]:
+        raw = self.cleaned_data["languages"] or ""
+        codes = [code.strip() for code in raw.split(",") if code.strip()]
+        bad = [code for code in codes if not LANGUAGE_CODE_RE.match(code)]
+        if bad:
+            raise forms.ValidationError(
+                f"Not a language code: {', '.join(bad)}. Use codes such as en, de or pt-BR."
+            )
+        if len(codes) > MAX_LANGUAGES:
+            raise forms.ValidationError(f"List at most {MAX_LANGUAGES} languages.")
+        return list(dict.fromkeys(codes))

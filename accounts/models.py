@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+MAX_LANGUAGES = 10
+
+
+def validate_language_codes(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError("Give languages as a list of codes such as ['en', 'pt-BR'].")
+    if len(value) > MAX_LANGUAGES:
+        raise ValidationError(f"List at most {MAX_LANGUAGES} languages.")
+    for code in value:
+        if not LANGUAGE_CODE_RE.match(code):
+            raise ValidationError(
+                f"{code!r} is not a language code; use codes such as 'en', 'de' or 'pt-BR'."
+            )
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"{value!r} is not a known time zone; use a name such as 'Europe/Berlin'."
+        )
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def suspended(self, *, now: dt.datetime | None = None) -> UserQuerySet:
+        return self.filter(suspended_until__gt=now or timezone.now())
+
+
+class UserManagerWithQuerySet(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    """A member. Staff in the group "Moderators" moderate; superusers administer."""
+
+    display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(max_length=2000, blank=True)
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text="Language codes the member reads and writes, such as en or pt-BR.",
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    suspended_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    suspension_reason = models.TextField(blank=True)
+
+    objects = UserManagerWithQuerySet()  # type: ignore[misc]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(suspended_until__isnull=True) | ~models.Q(suspension_reason=""),
+                name="suspension_has_reason",
+                violation_error_message="A suspension needs a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("member-profile", kwargs={"username": self.username})
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts import selectors, services
+from accounts.forms import ProfileForm
+from accounts.models import User
+
+
+def member_profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(selectors.member_visible(username=username))
+    return render(request, "accounts/profile.html", {"member": member})
+
+
+@login_required
+def profile_settings(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(
+            user=user, **{name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile-settings")
+    return render(request, "accounts/settings.html", {"form": form})

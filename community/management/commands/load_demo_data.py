@@ -1,0 +1,115 @@
+"""Demo members and tags for the embedded platform; safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts.models import User
+from qa.models import Tag
+
+MODERATORS_GROUP = "Moderators"
+
+# Demo passwords are printed on purpose: this data exists only on a developer's machine.
+DEMO_MEMBERS: list[dict[str, Any]] = [
+    {
+        "username": "newcomer",
+        "password": "newcomer-demo-2026",
+        "role": "newcomer",
+        "display_name": "Nia Newcomer",
+        "languages": ["en"],
+        "time_zone": "Europe/Lisbon",
+    },
+    {
+        "username": "mentor",
+        "password": "mentor-demo-2026",
+        "role": "mentor",
+        "display_name": "Mo Mentor",
+        "languages": ["en", "de"],
+        "time_zone": "Europe/Berlin",
+    },
+    {
+        "username": "moderator",
+        "password": "moderator-demo-2026",
+        "role": "moderator",
+        "display_name": "Maya Moderator",
+        "languages": ["en"],
+        "time_zone": "America/Toronto",
+        "is_staff": True,
+    },
+    {
+        "username": "admin",
+        "password": "admin-demo-2026",
+        "role": "admin",
+        "display_name": "Ada Admin",
+        "languages": ["en"],
+        "time_zone": "UTC",
+        "is_staff": True,
+        "is_superuser": True,
+    },
+]
+
+DEMO_TAGS = {
+    "django": "The Django web framework: views, URLs, settings, the request cycle.",
+    "orm": "Models, querysets, migrations and database access through Django's ORM.",
+    "migrations": "Creating, merging, squashing and applying schema migrations.",
+    "templates": "Django templates, template tags and filters, and rendering.",
+    "testing": "Writing and running tests: pytest, the test client, factories.",
+    "celery": "Background tasks with Celery: workers, beat, retries, brokers.",
+    "deployment": "Running in production: gunicorn, static files, settings, Docker.",
+    "python": "The Python language itself, packaging and virtual environments.",
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo members (newcomer, mentor, moderator, admin) and a few tags."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Load even with DEBUG off (never in production)."
+        )
+
+    @transaction.atomic
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Demo members have published passwords; refusing with DEBUG off. "
+                "Use --force only on a throwaway installation."
+            )
+        moderators, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
+        for member in DEMO_MEMBERS:
+            user, created = User.objects.get_or_create(
+                username=member["username"],
+                defaults={
+                    "email": f"{member['username']}@example.org",
+                    "display_name": member["display_name"],
+                    "languages": member["languages"],
+                    "time_zone": member["time_zone"],
+                    "is_staff": member.get("is_staff", False),
+                    "is_superuser": member.get("is_superuser", False),
+                },
+            )
+            if created:
+                user.set_password(member["password"])
+                user.save(update_fields=["password"])
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
+            if member["role"] == "moderator":
+                user.groups.add(moderators)
+        for name, description in DEMO_TAGS.items():
+            Tag.objects.get_or_create(
+                name=name, defaults={"slug": name, "description": description}
+            )
+
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with:"))
+        for member in DEMO_MEMBERS:
+            self.stdout.write(
+                f"  {member['role']:<10} username {member['username']:<10} "
+                f"password {member['password']}"
+            )
