@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts import services
 from accounts.models import User
+
+
+def site() -> SimpleNamespace:
+    """The site as allauth's templates name it: our name, and the host of SITE_URL."""
+    return SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,14 +32,9 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(
             template_prefix,
             email,
-            {"request": request, "email": email, "current_site": self._site(request), **context},
+            {"request": request, "email": email, "current_site": site(), **context},
         )
         services.email_enqueue(message=message)
-
-    def _site(self, request: HttpRequest) -> Any:
-        from django.contrib.sites.shortcuts import get_current_site
-
-        return get_current_site(request)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         if isinstance(user, User) and user.is_suspended:

@@ -8,7 +8,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.SITE_NAME,
         # In development the header says where outgoing mail is written.
-        "mail_dir": getattr(settings, "EMAIL_FILE_PATH", None)
-        if settings.DEBUG and settings.EMAIL_BACKEND.endswith("filebased.EmailBackend")
+        "mail_dir": settings.MAILERS["default"]["OPTIONS"].get("file_path")
+        if settings.DEBUG
         else None,
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.sites",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -81,8 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.SuspensionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SuspensionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -90,7 +89,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "community.urls"
 WSGI_APPLICATION = "community.wsgi.application"
-SITE_ID = 1
 
 TEMPLATES = [
     {
@@ -181,6 +179,7 @@ else:
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -207,28 +206,56 @@ CELERY_TIMEZONE = "UTC"
 # ---------------------------------------------------------------------------
 # Mail
 
-_email_url = env.str("EMAIL_URL", default="")
 MAIL_DIR = VAR_DIR / "mail"
+MAIL_TIMEOUT_SECONDS = 15
+_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+_MAIL_SCHEMES: dict[str, tuple[str, dict[str, Any]]] = {
+    "smtp": (_SMTP, {}),
+    "smtp+tls": (_SMTP, {"use_tls": True}),
+    "smtps": (_SMTP, {"use_tls": True}),
+    "smtp+ssl": (_SMTP, {"use_ssl": True}),
+    "filemail": ("django.core.mail.backends.filebased.EmailBackend", {}),
+    "consolemail": ("django.core.mail.backends.console.EmailBackend", {}),
+    "memorymail": ("django.core.mail.backends.locmem.EmailBackend", {}),
+}
+
+
+def _mailer(url: str) -> dict[str, Any]:
+    """EMAIL_URL as a Django mailer: smtp://user:password@host:port, smtp+tls://,
+    smtp+ssl://, filemail:///relative/folder or filemail:////absolute/folder,
+    consolemail://, memorymail://."""
+    parts = urlsplit(url)
+    if parts.scheme not in _MAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL has the scheme {parts.scheme!r}; use one of "
+            f"{', '.join(sorted(_MAIL_SCHEMES))} (see .env.example)."
+        )
+    backend, options = _MAIL_SCHEMES[parts.scheme]
+    options = dict[str, Any](options)
+    if backend == _SMTP:
+        options.update(
+            host=parts.hostname or "localhost",
+            username=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            timeout=MAIL_TIMEOUT_SECONDS,
+        )
+        if parts.port:
+            options["port"] = parts.port
+    elif parts.scheme == "filemail":
+        options["file_path"] = str(BASE_DIR / (parts.path[1:] or "var/mail"))
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+_email_url = env.str("EMAIL_URL", default="")
 if _email_url:
-    _email = env.email_url_config(_email_url)
-    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
-    EMAIL_PORT = _email["EMAIL_PORT"] or 25
-    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
-    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
-    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
-    # filemail:///var/mail is relative to the project, filemail:////srv/mail absolute.
-    EMAIL_FILE_PATH = BASE_DIR / (_email["EMAIL_FILE_PATH"] or "var/mail")
+    MAILERS = {"default": _mailer(_email_url)}
 elif DEBUG:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = MAIL_DIR
+    MAILERS = {"default": _mailer("filemail:///var/mail")}
 else:
     raise ImproperlyConfigured(
         "EMAIL_URL is not set. Production needs a mail server, for example "
         "EMAIL_URL=smtp+tls://user:password@smtp.example.org:587 (see .env.example)."
     )
-EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -288,8 +315,9 @@ API_TOKEN_RATE_LIMIT = {"per_ip": (10, 60), "per_account": (5, 300)}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an anonymous request gets 401 with WWW-Authenticate: Token.
         "accounts.api.authentication.ActiveTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

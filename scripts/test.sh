@@ -22,4 +22,5 @@ step "ruff check";  $py/ruff check .
 step "ruff format --check"; $py/ruff format --check .
 step "mypy"; $py/mypy .
 step "makemigrations --check"; $py/python manage.py makemigrations --check --dry-run
+step "collectstatic"; $py/python manage.py collectstatic --noinput --verbosity 0
 step "pytest"; $py/pytest "$@"

@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 "run_embedded is the development mode and needs DJANGO_DEBUG=1; production "
                 "runs gunicorn, a worker and beat as separate services (see README)."
             )
-        for folder in ("mail", "cache", "broker/queue", "broker/processed"):
+        for folder in ("mail", "cache", "broker/queue", "broker/processed", "broker/control"):
             (settings.VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
 
         call_command("migrate", interactive=False, verbosity=1)
@@ -79,7 +79,7 @@ class Command(BaseCommand):
             # The commands are built above from this interpreter and fixed arguments.
             processes[name] = subprocess.Popen(command, cwd=settings.BASE_DIR)  # noqa: S603
 
-        mail = getattr(settings, "EMAIL_FILE_PATH", None)
+        mail = settings.MAILERS["default"]["OPTIONS"].get("file_path")
         self.stdout.write(
             self.style.SUCCESS(f"\nThe platform is starting on http://{addr}/")
             + (f"\nOutgoing mail is written to {mail}" if mail else "")
