@@ -1,5 +1,5 @@
 # The two commands: `make run` (embedded platform) and `make test` (whole suite).
-.PHONY: install run test pytest lint format demo clean
+.PHONY: install run test format clean
 
 # Pass a specific interpreter with: make run PYTHON=/path/to/python3.13
 export PYTHON
