@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
@@ -59,6 +59,32 @@ def email_enqueue(*, message: EmailMessage) -> None:
 def email_send(*, payload: dict[str, Any]) -> None:
     """Send one queued email through the configured backend."""
     email_from_payload(payload).send()
+
+
+MODERATORS_GROUP = "Moderators"
+
+
+def user_is_moderator(*, user: User) -> bool:
+    """Superusers, and staff in the group "Moderators"; cached on the instance per request."""
+    cached = getattr(user, "_is_moderator", None)
+    if cached is None:
+        cached = user.is_active and (
+            user.is_superuser
+            or (user.is_staff and user.groups.filter(name=MODERATORS_GROUP).exists())
+        )
+        user._is_moderator = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def user_ensure_can_post(*, user: User) -> None:
+    """Refuse a write by a suspended or deactivated member, saying until when and why."""
+    if not user.is_active:
+        raise PermissionDenied("This account is deactivated.")
+    if user.is_suspended:
+        raise PermissionDenied(
+            f"Your account is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC: "
+            f"{user.suspension_reason}"
+        )
 
 
 def user_is_verified(*, user: User) -> bool:

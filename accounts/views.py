@@ -5,16 +5,11 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from accounts import selectors, services
+from accounts import services
 from accounts.forms import ProfileForm
 from accounts.models import User
-
-
-def member_profile(request: HttpRequest, username: str) -> HttpResponse:
-    member = get_object_or_404(selectors.member_visible(username=username))
-    return render(request, "accounts/profile.html", {"member": member})
 
 
 @login_required

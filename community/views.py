@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template import loader
+
+from accounts import selectors as accounts_selectors
+from qa import selectors as qa_selectors
+
+PROFILE_ITEMS = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    recent = qa_selectors.question_list(viewer=request.user, sort="active")[:10]
+    return render(request, "home.html", {"recent": recent})
+
+
+def member_profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A member's public page with their latest questions and answers."""
+    member = get_object_or_404(accounts_selectors.member_visible(username=username))
+    questions = qa_selectors.member_questions(viewer=request.user, member=member)[:PROFILE_ITEMS]
+    answers = qa_selectors.member_answers(viewer=request.user, member=member)[:PROFILE_ITEMS]
+    return render(
+        request,
+        "accounts/profile.html",
+        {"member": member, "questions": questions, "answers": answers},
+    )
 
 
 def _error_page(request: HttpRequest, template: str, status: int) -> HttpResponse:

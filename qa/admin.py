@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from django.contrib import admin
 
-from qa.models import Tag
+from qa.models import Answer, Comment, Question, Revision, Tag, Vote
 
 
 @admin.register(Tag)
@@ -8,3 +10,65 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ["author", "body", "score", "hidden", "created_at"]
+    readonly_fields = ["author", "score", "created_at"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = [
+        "title", "author", "status", "score", "answer_count", "hidden", "locked", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "hidden", "locked", "tags"]
+    list_select_related = ["author"]
+    search_fields = ["title", "author__username"]
+    autocomplete_fields = ["author", "duplicate_of", "tags"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "score", "answer_count", "view_count", "accepted_answer", "created_at", "updated_at",
+        "last_activity_at", "external_id",
+    ]  # fmt: skip
+    exclude = ["search_vector"]
+    inlines = [AnswerInline]
+    view_on_site = True
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "author", "score", "hidden", "created_at"]
+    list_filter = ["hidden"]
+    list_select_related = ["author", "question"]
+    search_fields = ["body", "author__username"]
+    autocomplete_fields = ["author", "question"]
+    readonly_fields = ["score", "created_at", "updated_at", "external_id"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "author", "hidden", "created_at"]
+    list_filter = ["hidden"]
+    list_select_related = ["author"]
+    search_fields = ["body", "author__username"]
+    raw_id_fields = ["question", "answer"]
+    autocomplete_fields = ["author"]
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ["user", "value", "question", "answer", "created_at"]
+    list_select_related = ["user", "question", "answer"]
+    raw_id_fields = ["user", "question", "answer"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "author", "question", "answer", "created_at"]
+    list_select_related = ["author", "question", "answer"]
+    raw_id_fields = ["question", "answer", "author"]
+    readonly_fields = ["previous_title", "previous_body", "previous_tags", "created_at"]

@@ -1,10 +1,27 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField as PgSearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 
 TAG_NAME_RE = r"^[a-z0-9][a-z0-9.+#-]{0,34}$"
+TITLE_MAX = 150
+BODY_MAX = 30_000
+COMMENT_MAX = 2_000
+TAGS_MIN, TAGS_MAX = 1, 5
+
+
+class SearchVectorField(PgSearchVectorField):
+    """tsvector on PostgreSQL; an unused text column on the embedded SQLite database,
+    so that one set of migrations serves both."""
+
+    def db_type(self, connection: Any) -> str:
+        return "tsvector" if connection.vendor == "postgresql" else "text"
 
 
 class Tag(models.Model):
@@ -31,3 +48,226 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("qa:tag-detail", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any) -> PostQuerySet:
+        """What this user may see: everything for moderators, else visible posts and their own."""
+        from accounts.services import user_is_moderator
+
+        if user.is_authenticated and user_is_moderator(user=user):
+            return self
+        if user.is_authenticated:
+            return self.filter(Q(hidden=False) | Q(author=user))
+        return self.filter(hidden=False)
+
+    def public(self) -> PostQuerySet:
+        return self.filter(hidden=False)
+
+
+class QuestionQuerySet(PostQuerySet):
+    def visible_to(self, user: Any) -> QuestionQuerySet:
+        return super().visible_to(user)  # type: ignore[return-value]
+
+    def with_list_data(self) -> QuestionQuerySet:
+        return self.select_related("author").prefetch_related("tags")
+
+
+class Question(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions"
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    tags = models.ManyToManyField(Tag, related_name="questions")
+    # The tag names, space separated, kept beside the relation for search.
+    tag_names = models.CharField(max_length=200, blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_reason = models.CharField(max_length=200, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    locked = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    score = models.IntegerField(default=0)
+    answer_count = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(default=0)
+    accepted_answer = models.OneToOneField(
+        "Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    solution_note = models.TextField(max_length=BODY_MAX, blank=True)
+    solution_note_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField(db_index=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-score", "-id"], name="question_by_score"),
+            models.Index(
+                fields=["-created_at"], condition=Q(answer_count=0), name="question_unanswered"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(closed_reason=""),
+                name="closed_question_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("qa:question-detail", kwargs={"pk": self.pk})
+
+    @property
+    def takes_answers(self) -> bool:
+        return self.status != self.Status.CLOSED and not self.locked and not self.hidden
+
+
+class Answer(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers"
+    )
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    score = models.IntegerField(default=0)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["question", "-score", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Answer {self.pk} to {self.question_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.question.get_absolute_url()}#answer-{self.pk}"
+
+
+class Comment(models.Model):
+    """A short remark on a question or on an answer (exactly one of them)."""
+
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(max_length=COMMENT_MAX)
+    body_html = models.TextField(editable=False)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="comment_on_exactly_one_post",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk}"
+
+
+class Vote(models.Model):
+    """One member's +1 or -1 on a question or an answer; at most one per post."""
+
+    class Value(models.IntegerChoices):
+        UP = 1, "Up"
+        DOWN = -1, "Down"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="votes"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="votes"
+    )
+    value = models.SmallIntegerField(choices=Value.choices)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="vote_on_exactly_one_post",
+            ),
+            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_is_up_or_down"),
+            models.UniqueConstraint(
+                fields=["user", "question"],
+                condition=Q(question__isnull=False),
+                name="one_vote_per_user_and_question",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "answer"],
+                condition=Q(answer__isnull=False),
+                name="one_vote_per_user_and_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} by {self.user_id}"
+
+
+class Revision(models.Model):
+    """The text of a question or answer as it was before one edit."""
+
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who made the edit.",
+    )
+    created_at = models.DateTimeField()
+    previous_title = models.CharField(max_length=TITLE_MAX, blank=True)
+    previous_body = models.TextField()
+    previous_tags = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="revision_of_exactly_one_post",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.pk}"

@@ -11,9 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import MODERATORS_GROUP
 from qa.models import Tag
-
-MODERATORS_GROUP = "Moderators"
 
 # Demo passwords are printed on purpose: this data exists only on a developer's machine.
 DEMO_MEMBERS: list[dict[str, Any]] = [

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from qa.models import BODY_MAX, COMMENT_MAX, TITLE_MAX
+from qa.selectors import SORTS, STATUSES
+
+
+class QuestionForm(forms.Form):
+    title = forms.CharField(
+        max_length=TITLE_MAX,
+        help_text="A specific summary of the problem, e.g. “makemigrations conflict after "
+        "merging two branches”.",
+    )
+    body = forms.CharField(
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="Markdown. Put code and error output in fenced blocks (```).",
+    )
+    tags = forms.CharField(
+        max_length=200,
+        help_text="One to five tags separated by spaces or commas, e.g. django orm.",
+    )
+
+    def clean_tags(self) -> list[str]:
+        raw: str = self.cleaned_data["tags"]
+        return [name for name in raw.replace(",", " ").split() if name]
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        label="Your answer",
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown. Explain why, not only what.",
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SolutionNoteForm(forms.Form):
+    note = forms.CharField(
+        label="What fixed it?",
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A few lines for the next person with the same problem.",
+    )
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(choices=[(1, "up"), (-1, "down"), (0, "withdraw")], coerce=int)
+
+
+class ListFilterForm(forms.Form):
+    sort = forms.ChoiceField(choices=[(s, s.title()) for s in SORTS], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status")] + [(s, s.title()) for s in STATUSES], required=False
+    )
+    tag = forms.SlugField(required=False, max_length=40)
+
+    def values(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {"sort": "active", "status": None, "tag": None}
+        return {
+            "sort": self.cleaned_data["sort"] or "active",
+            "status": self.cleaned_data["status"] or None,
+            "tag": self.cleaned_data["tag"] or None,
+        }
+
+
+def apply_service_errors(form: forms.Form, error: Any) -> None:
+    """Show a service's ValidationError on the form: on its field when it names one."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

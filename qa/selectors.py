@@ -1,0 +1,129 @@
+"""Reads for threads: QuerySets ready to render, with what this viewer may see written once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from qa.models import Answer, Comment, Question, Revision, Tag, Vote
+
+SORTS = {
+    "active": ("-last_activity_at", "-id"),
+    "newest": ("-created_at", "-id"),
+    "votes": ("-score", "-id"),
+    "unanswered": ("-created_at", "-id"),
+}
+STATUSES = ("open", "solved", "unanswered", "closed")
+
+
+def question_list(
+    *, viewer: Any, sort: str = "active", tag: str | None = None, status: str | None = None
+) -> QuerySet[Question]:
+    """The threads this viewer may see, filtered by tag and status, in the chosen order."""
+    qs = Question.objects.visible_to(viewer).with_list_data()
+    if tag:
+        qs = qs.filter(tags__slug=tag)
+    if sort == "unanswered" or status == "unanswered":
+        qs = qs.filter(answer_count=0).exclude(status=Question.Status.CLOSED)
+    elif status in ("open", "solved", "closed"):
+        qs = qs.filter(status=status)
+    return qs.order_by(*SORTS.get(sort, SORTS["active"]))
+
+
+def question_detail(*, viewer: Any) -> QuerySet[Question]:
+    """Questions with what their page shows about the question itself."""
+    return (
+        Question.objects.visible_to(viewer)
+        .select_related("author", "duplicate_of")
+        .prefetch_related("tags")
+    )
+
+
+def thread_comments(*, viewer: Any, question: Question) -> QuerySet[Comment]:
+    """Every comment this viewer may see in a thread, on the question and on its answers,
+    in one query whatever the number of answers."""
+    return (
+        Comment.objects.visible_to(viewer)
+        .filter(Q(question=question) | Q(answer__question=question))
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def thread_answers(*, viewer: Any, question: Question) -> QuerySet[Answer]:
+    """The answers this viewer may see: the accepted one first, then by score, then oldest."""
+    accepted_id = question.accepted_answer_id
+    return (
+        Answer.objects.visible_to(viewer)
+        .filter(question=question)
+        .select_related("author")
+        .annotate(
+            is_accepted=Case(
+                When(pk=accepted_id, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("-is_accepted", "-score", "created_at", "id")
+    )
+
+
+def thread_post_answers(*, viewer: Any) -> QuerySet[Answer]:
+    """Answers this viewer may see, in threads this viewer may see."""
+    return Answer.objects.visible_to(viewer).filter(
+        question__in=Question.objects.visible_to(viewer)
+    )
+
+
+def viewer_vote_on(
+    *, viewer: Any, question: Question | None = None, answer: Answer | None = None
+) -> int:
+    if not viewer.is_authenticated:
+        return 0
+    target = {"question": question} if question is not None else {"answer": answer}
+    vote = Vote.objects.filter(user=viewer, **target).only("value").first()
+    return vote.value if vote else 0
+
+
+def viewer_votes(*, viewer: Any, question: Question) -> dict[str, int]:
+    """This viewer's votes in a thread, keyed "q<id>" and "a<id>", in one query."""
+    if not viewer.is_authenticated:
+        return {}
+    votes = Vote.objects.filter(user=viewer).filter(
+        Q(question=question) | Q(answer__question=question)
+    )
+    return {
+        (f"q{v.question_id}" if v.question_id else f"a{v.answer_id}"): v.value
+        for v in votes.only("question_id", "answer_id", "value")
+    }
+
+
+def post_revisions(
+    *, question: Question | None = None, answer: Answer | None = None
+) -> QuerySet[Revision]:
+    qs = Revision.objects.select_related("author")
+    return qs.filter(question=question) if question is not None else qs.filter(answer=answer)
+
+
+def tag_list() -> QuerySet[Tag]:
+    """Tags with the number of visible threads under each, busiest first."""
+    return Tag.objects.annotate(
+        question_count=Count("questions", filter=Q(questions__hidden=False))
+    ).order_by("-question_count", "name")
+
+
+def member_questions(*, viewer: Any, member: Any) -> QuerySet[Question]:
+    return (
+        Question.objects.visible_to(viewer)
+        .filter(author=member)
+        .with_list_data()
+        .order_by("-created_at", "-id")
+    )
+
+
+def member_answers(*, viewer: Any, member: Any) -> QuerySet[Answer]:
+    return (
+        Answer.objects.visible_to(viewer)
+        .filter(author=member, question__in=Question.objects.visible_to(viewer))
+        .select_related("question")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,305 @@
+"""Writes for questions, answers, comments, votes, acceptance and revisions.
+
+Every write validates first and changes nothing when it refuses. Counters move with
+conditional UPDATEs, and races on one post are settled by a row lock on that post.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_ensure_can_post, user_is_moderator
+from qa.markdown import render_markdown
+from qa.models import (
+    BODY_MAX,
+    COMMENT_MAX,
+    TAG_NAME_RE,
+    TAGS_MAX,
+    TAGS_MIN,
+    TITLE_MAX,
+    Answer,
+    Comment,
+    Question,
+    Revision,
+    Tag,
+    Vote,
+)
+
+TAG_NAME = re.compile(TAG_NAME_RE)
+
+# Title and tags rank above the body; tags are matched as plain words.
+SEARCH_VECTOR = (
+    SearchVector("title", weight="A", config="english")
+    + SearchVector("tag_names", weight="A", config="simple")
+    + SearchVector("body", weight="B", config="english")
+)
+
+
+def clean_text(value: Any, *, field: str, max_length: int, min_length: int = 1) -> str:
+    """Strip a user's text and check its length; refuse NUL characters."""
+    if not isinstance(value, str):
+        raise ValidationError({field: "Give text here."})
+    if "\x00" in value:
+        raise ValidationError({field: "The text contains a NUL character; remove it."})
+    text = value.strip()
+    if len(text) < min_length:
+        raise ValidationError({field: "This field cannot be empty."})
+    if len(text) > max_length:
+        raise ValidationError(
+            {field: f"Keep this to {max_length:,} characters (it has {len(text):,})."}
+        )
+    return text
+
+
+def resolve_tags(names: Sequence[Any]) -> list[Tag]:
+    """The existing tags named, in the given order, with duplicates dropped."""
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ValidationError({"tags": "Give the tags as a list of tag names."})
+    wanted = list(dict.fromkeys(n.strip().lower() for n in names if n.strip()))
+    if not TAGS_MIN <= len(wanted) <= TAGS_MAX:
+        raise ValidationError({"tags": f"Choose between {TAGS_MIN} and {TAGS_MAX} tags."})
+    malformed = [n for n in wanted if not TAG_NAME.match(n)]
+    if malformed:
+        raise ValidationError(
+            {
+                "tags": f"Not a valid tag name: {', '.join(malformed)}. Tags are lower case "
+                "letters, digits and . + # -, up to 35 characters."
+            }
+        )
+    found = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
+    unknown = [n for n in wanted if n not in found]
+    if unknown:
+        raise ValidationError({"tags": f"No such tag: {', '.join(unknown)}."})
+    return [found[n] for n in wanted]
+
+
+def search_vectors_refresh(*, question_ids: Sequence[int]) -> None:
+    """Recompute the stored search vector of these questions (PostgreSQL only)."""
+    if connection.vendor == "postgresql" and question_ids:
+        Question.objects.filter(pk__in=question_ids).update(search_vector=SEARCH_VECTOR)
+
+
+def _ensure_can_edit(*, editor: User, author_id: int) -> None:
+    user_ensure_can_post(user=editor)
+    if editor.pk != author_id and not user_is_moderator(user=editor):
+        raise PermissionDenied("Only the author or a moderator can edit this post.")
+
+
+@transaction.atomic
+def question_ask(*, author: User, title: str, body: str, tags: Sequence[str]) -> Question:
+    """Post a new question; the author must be allowed to post."""
+    user_ensure_can_post(user=author)
+    title = clean_text(title, field="title", max_length=TITLE_MAX)
+    body = clean_text(body, field="body", max_length=BODY_MAX)
+    tag_objects = resolve_tags(tags)
+    now = timezone.now()
+    question = Question.objects.create(
+        author=author,
+        title=title,
+        body=body,
+        body_html=render_markdown(body),
+        tag_names=" ".join(t.name for t in tag_objects),
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    question.tags.set(tag_objects)
+    search_vectors_refresh(question_ids=[question.pk])
+    return question
+
+
+@transaction.atomic
+def question_edit(
+    *,
+    editor: User,
+    question: Question,
+    title: str | None = None,
+    body: str | None = None,
+    tags: Sequence[str] | None = None,
+) -> Question:
+    """Edit a question (its author or a moderator); the previous text is kept as a revision."""
+    _ensure_can_edit(editor=editor, author_id=question.author_id)
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    new_title = (
+        question.title if title is None else clean_text(title, field="title", max_length=TITLE_MAX)
+    )
+    new_body = (
+        question.body if body is None else clean_text(body, field="body", max_length=BODY_MAX)
+    )
+    tag_objects = None if tags is None else resolve_tags(tags)
+    new_tag_names = (
+        question.tag_names if tag_objects is None else " ".join(t.name for t in tag_objects)
+    )
+    if (new_title, new_body, new_tag_names) == (question.title, question.body, question.tag_names):
+        return question
+    now = timezone.now()
+    Revision.objects.create(
+        question=question,
+        author=editor,
+        created_at=now,
+        previous_title=question.title,
+        previous_body=question.body,
+        previous_tags=question.tag_names,
+    )
+    question.title, question.body, question.tag_names = new_title, new_body, new_tag_names
+    question.body_html = render_markdown(new_body)
+    question.updated_at = question.last_activity_at = now
+    question.save(
+        update_fields=["title", "body", "body_html", "tag_names", "updated_at", "last_activity_at"]
+    )
+    if tag_objects is not None:
+        question.tags.set(tag_objects)
+    search_vectors_refresh(question_ids=[question.pk])
+    return question
+
+
+@transaction.atomic
+def question_set_solution_note(*, user: User, question: Question, note: str) -> Question:
+    """The asker writes what fixed it; shown on the thread."""
+    user_ensure_can_post(user=user)
+    if user.pk != question.author_id:
+        raise PermissionDenied("Only the asker can write what fixed it.")
+    note = clean_text(note, field="note", max_length=BODY_MAX)
+    Question.objects.filter(pk=question.pk).update(
+        solution_note=note,
+        solution_note_html=render_markdown(note),
+        last_activity_at=timezone.now(),
+    )
+    question.refresh_from_db()
+    return question
+
+
+def question_register_view(*, question: Question) -> None:
+    """Count a view of the thread."""
+    Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+
+
+@transaction.atomic
+def answer_post(*, author: User, question: Question, body: str) -> Answer:
+    """Answer a question that is open to answers; bumps the thread's counters."""
+    user_ensure_can_post(user=author)
+    body = clean_text(body, field="body", max_length=BODY_MAX)
+    # Locked so that an answer cannot slip in while the thread is being closed or locked.
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if not question.takes_answers:
+        raise ValidationError("This thread is closed or locked and takes no new answers.")
+    now = timezone.now()
+    answer = Answer.objects.create(
+        question=question,
+        author=author,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        updated_at=now,
+    )
+    Question.objects.filter(pk=question.pk).update(
+        answer_count=F("answer_count") + 1, last_activity_at=now
+    )
+    return answer
+
+
+@transaction.atomic
+def answer_edit(*, editor: User, answer: Answer, body: str) -> Answer:
+    """Edit an answer (its author or a moderator); the previous text is kept as a revision."""
+    _ensure_can_edit(editor=editor, author_id=answer.author_id)
+    body = clean_text(body, field="body", max_length=BODY_MAX)
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if body == answer.body:
+        return answer
+    now = timezone.now()
+    Revision.objects.create(answer=answer, author=editor, created_at=now, previous_body=answer.body)
+    answer.body, answer.body_html, answer.updated_at = body, render_markdown(body), now
+    answer.save(update_fields=["body", "body_html", "updated_at"])
+    Question.objects.filter(pk=answer.question_id).update(last_activity_at=now)
+    return answer
+
+
+@transaction.atomic
+def comment_post(
+    *, author: User, body: str, question: Question | None = None, answer: Answer | None = None
+) -> Comment:
+    """Comment on a question or an answer of a thread that is not locked."""
+    user_ensure_can_post(user=author)
+    body = clean_text(body, field="body", max_length=COMMENT_MAX)
+    if (question is None) == (answer is None):
+        raise ValidationError("Comment on exactly one question or answer.")
+    thread_id = question.pk if question is not None else answer.question_id  # type: ignore[union-attr]
+    thread = Question.objects.select_for_update().get(pk=thread_id)
+    if thread.locked:
+        raise ValidationError("This thread is locked and takes no new comments.")
+    now = timezone.now()
+    comment = Comment.objects.create(
+        question=question,
+        answer=answer,
+        author=author,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    Question.objects.filter(pk=thread_id).update(last_activity_at=now)
+    return comment
+
+
+@transaction.atomic
+def vote_cast(
+    *, user: User, value: Any, question: Question | None = None, answer: Answer | None = None
+) -> int:
+    """Vote +1 or -1 on someone else's post, or 0 to withdraw; returns the new score.
+
+    The post's row is locked, so concurrent votes on it are applied one after another
+    and the score always equals the sum of the votes.
+    """
+    user_ensure_can_post(user=user)
+    if isinstance(value, bool) or value not in (1, -1, 0):
+        raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
+    if (question is None) == (answer is None):
+        raise ValidationError("Vote on exactly one question or answer.")
+    model: type[Question] | type[Answer] = Question if question is not None else Answer
+    target_pk = (question or answer).pk  # type: ignore[union-attr]
+    post = model.objects.select_for_update().only("pk", "author_id", "score").get(pk=target_pk)
+    if post.author_id == user.pk:
+        raise PermissionDenied("You cannot vote on your own post.")
+    target = {"question": post} if model is Question else {"answer": post}
+    existing = Vote.objects.filter(user=user, **target).first()
+    old = existing.value if existing else 0
+    if value == old:
+        return post.score
+    if value == 0 and existing:
+        existing.delete()
+    elif existing:
+        existing.value = value
+        existing.save(update_fields=["value", "created_at"])
+    else:
+        Vote.objects.create(user=user, value=value, **target)
+    model.objects.filter(pk=post.pk).update(score=F("score") + (value - old))
+    return post.score + (value - old)
+
+
+@transaction.atomic
+def answer_accept(*, user: User, answer: Answer) -> Question:
+    """The asker (or a moderator) accepts one answer, marking the thread solved.
+
+    Accepting another answer replaces the first; the thread's row lock makes two
+    accepts at once end with exactly one accepted answer.
+    """
+    user_ensure_can_post(user=user)
+    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    if user.pk != question.author_id and not user_is_moderator(user=user):
+        raise PermissionDenied("Only the asker or a moderator can accept an answer.")
+    if answer.hidden:
+        raise ValidationError("A hidden answer cannot be accepted.")
+    question.accepted_answer = answer
+    if question.status == Question.Status.OPEN:
+        question.status = Question.Status.SOLVED
+    question.last_activity_at = timezone.now()
+    question.save(update_fields=["accepted_answer", "status", "last_activity_at"])
+    return question

@@ -1,0 +1,316 @@
+"""Thread pages. Writes go through qa.services; htmx requests get the matching partial."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+from accounts.services import user_is_moderator
+from qa import selectors, services
+from qa.forms import (
+    AnswerForm,
+    CommentForm,
+    ListFilterForm,
+    QuestionForm,
+    SolutionNoteForm,
+    VoteForm,
+    apply_service_errors,
+)
+from qa.models import Answer, Question, Tag
+from qa.search import search_questions
+
+PAGE_SIZE = 20
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _member(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def question_list(request: HtmxHttpRequest, tag: Tag | None = None) -> HttpResponse:
+    filters = ListFilterForm(request.GET)
+    values = filters.values()
+    if tag is not None:
+        values["tag"] = tag.slug
+    page = _page(request, selectors.question_list(viewer=request.user, **values))
+    template = "qa/question_list.html#results" if request.htmx else "qa/question_list.html"
+    return render(
+        request,
+        template,
+        {"page": page, "filters": filters, "current": values, "tag": tag},
+    )
+
+
+def tag_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "qa/tag_list.html", {"tags": selectors.tag_list()})
+
+
+def tag_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    return question_list(request, tag=get_object_or_404(Tag, slug=slug))
+
+
+def _thread_context(request: HttpRequest, question: Question, **extra: Any) -> dict[str, Any]:
+    viewer = request.user
+    answers = list(selectors.thread_answers(viewer=viewer, question=question))
+    comments: dict[int | None, list[Any]] = {}
+    for comment in selectors.thread_comments(viewer=viewer, question=question):
+        comments.setdefault(comment.answer_id, []).append(comment)
+    for answer in answers:
+        answer.thread_comments = comments.get(answer.pk, [])  # type: ignore[attr-defined]
+    is_moderator = viewer.is_authenticated and user_is_moderator(user=_member(request))
+    return {
+        "question": question,
+        "question_comments": comments.get(None, []),
+        "answers": answers,
+        "votes": selectors.viewer_votes(viewer=viewer, question=question),
+        "can_accept": viewer.is_authenticated and (viewer.pk == question.author_id or is_moderator),
+        "is_moderator": is_moderator,
+        "answer_form": extra.pop("answer_form", None) or AnswerForm(),
+        "note_form": extra.pop("note_form", None) or SolutionNoteForm(),
+        **extra,
+    }
+
+
+def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+    services.question_register_view(question=question)
+    return render(request, "qa/question_detail.html", _thread_context(request, question))
+
+
+@login_required
+def question_ask(request: HttpRequest) -> HttpResponse:
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            question = services.question_ask(author=_member(request), **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Your question is posted.")
+            return redirect(question)
+    return render(request, "qa/question_form.html", {"form": form, "editing": None})
+
+
+@login_required
+def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+    initial = {"title": question.title, "body": question.body, "tags": question.tag_names}
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_edit(editor=_member(request), question=question, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Your edit is saved; the previous version is kept.")
+            return redirect(question)
+    return render(request, "qa/question_form.html", {"form": form, "editing": question})
+
+
+@login_required
+def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_object_or_404(
+        selectors.thread_post_answers(viewer=request.user).select_related("question"), pk=pk
+    )
+    form = AnswerForm(request.POST or None, initial={"body": answer.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_edit(editor=_member(request), answer=answer, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Your edit is saved; the previous version is kept.")
+            return redirect(answer.get_absolute_url())
+    return render(request, "qa/answer_form.html", {"form": form, "answer": answer})
+
+
+def _diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Lines of a unified diff with their kind, for the revision page."""
+    kinds = {"+": "added", "-": "removed", "@": "hunk"}
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2)
+    return [(kinds.get(line[:1], "context"), line) for line in list(lines)[2:]]
+
+
+def post_revisions(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    post: Question | Answer
+    if kind == "question":
+        question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+        post, current_title = question, question.title
+        revisions = list(selectors.post_revisions(question=question))
+    else:
+        answer = get_object_or_404(
+            selectors.thread_post_answers(viewer=request.user).select_related("question"), pk=pk
+        )
+        post, current_title = answer, ""
+        revisions = list(selectors.post_revisions(answer=answer))
+    # Each revision holds the text before an edit; the text after it is the next
+    # newer revision's, or the current post's for the newest.
+    newer_body, newer_title = post.body, current_title
+    history = []
+    for revision in revisions:
+        history.append(
+            {
+                "revision": revision,
+                "title_changed": bool(revision.previous_title)
+                and revision.previous_title != newer_title,
+                "old_title": revision.previous_title,
+                "new_title": newer_title,
+                "diff": _diff(revision.previous_body, newer_body),
+            }
+        )
+        newer_body, newer_title = revision.previous_body, revision.previous_title
+    return render(request, "qa/revisions.html", {"post": post, "kind": kind, "history": history})
+
+
+def _back_to_thread(question_id: int, anchor: str = "") -> HttpResponseRedirect:
+    return redirect(reverse("qa:question-detail", kwargs={"pk": question_id}) + anchor)
+
+
+@login_required
+@require_POST
+def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            answer = services.answer_post(
+                author=_member(request), question=question, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Your answer is posted.")
+            return redirect(answer.get_absolute_url())
+    context = _thread_context(request, question, answer_form=form)
+    return render(request, "qa/question_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def comment_create(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
+    if kind == "question":
+        question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+        target: dict[str, Any] = {"question": question}
+    else:
+        answer = get_object_or_404(
+            selectors.thread_post_answers(viewer=request.user).select_related("question"), pk=pk
+        )
+        question, target = answer.question, {"answer": answer}
+    form = CommentForm(request.POST)
+    error_text = None
+    comment = None
+    if form.is_valid():
+        try:
+            comment = services.comment_post(author=_member(request), **target, **form.cleaned_data)
+        except ValidationError as error:
+            error_text = " ".join(error.messages)
+    else:
+        error_text = " ".join(str(e) for errs in form.errors.values() for e in errs)
+    if request.htmx:
+        return render(
+            request,
+            "qa/question_detail.html#comment-added",
+            {"comment": comment, "error": error_text},
+            status=200 if comment else 400,
+        )
+    if error_text:
+        messages.error(request, f"Your comment was not posted: {error_text}")
+        return _back_to_thread(question.pk)
+    return _back_to_thread(question.pk, f"#comment-{comment.pk}" if comment else "")
+
+
+@login_required
+@require_POST
+def vote(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
+    target: dict[str, Any]
+    post: Question | Answer
+    if kind == "question":
+        post = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+        thread_id, target = post.pk, {"question": post}
+    else:
+        answer = get_object_or_404(selectors.thread_post_answers(viewer=request.user), pk=pk)
+        post, thread_id, target = answer, answer.question_id, {"answer": answer}
+    form = VoteForm(request.POST)
+    error_text = None
+    if not form.is_valid():
+        error_text = "A vote is up, down or withdraw."
+    else:
+        try:
+            post.score = services.vote_cast(
+                user=_member(request), value=form.cleaned_data["value"], **target
+            )
+        except (ValidationError, PermissionDenied) as error:
+            error_text = (
+                " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            )
+    my_vote = 0 if error_text else form.cleaned_data["value"]
+    if request.htmx:
+        if error_text is not None:
+            my_vote = selectors.viewer_vote_on(viewer=request.user, **target)
+        return render(
+            request,
+            "qa/question_detail.html#vote",
+            {"post": post, "kind": kind, "my_vote": my_vote, "vote_error": error_text},
+            status=200 if error_text is None else 403,
+        )
+    if error_text:
+        messages.error(request, error_text)
+    anchor = "#question" if kind == "question" else f"#answer-{post.pk}"
+    return _back_to_thread(thread_id, anchor)
+
+
+@login_required
+@require_POST
+def answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_object_or_404(selectors.thread_post_answers(viewer=request.user), pk=pk)
+    try:
+        services.answer_accept(user=_member(request), answer=answer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Answer accepted. What fixed it? Add a note for others below.")
+    return _back_to_thread(answer.question_id, f"#answer-{answer.pk}")
+
+
+@login_required
+@require_POST
+def solution_note(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+    form = SolutionNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.question_set_solution_note(
+                user=_member(request), question=question, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Thank you; your note is shown on the thread.")
+            return _back_to_thread(question.pk, "#what-fixed-it")
+    context = _thread_context(request, question, note_form=form)
+    return render(request, "qa/question_detail.html", context, status=400)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200].replace("\x00", "")
+    result = search_questions(viewer=request.user, query=query) if query.strip() else None
+    page = _page(request, result.questions) if result else None
+    return render(request, "qa/search.html", {"query": query, "result": result, "page": page})
