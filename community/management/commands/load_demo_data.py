@@ -12,7 +12,8 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import MODERATORS_GROUP
-from qa.models import Tag
+from qa import services
+from qa.models import Question, Tag
 
 # Demo passwords are printed on purpose: this data exists only on a developer's machine.
 DEMO_MEMBERS: list[dict[str, Any]] = [
@@ -65,6 +66,32 @@ DEMO_TAGS = {
 }
 
 
+DEMO_THREADS = [
+    {
+        "key": "demo-1",
+        "title": "makemigrations says there are conflicting migrations after merging a branch",
+        "body": "After merging `feature/profiles` into `main`, `manage.py migrate` fails:\n\n"
+        "```text\nCommandError: Conflicting migrations detected; multiple leaf nodes in the "
+        "migration graph: (0004_profile_bio, 0004_profile_avatar in accounts).\n```\n\n"
+        "**What I tried:** deleting one of the files, which broke my colleague's database.\n\n"
+        "Django 6.1, Python 3.13, PostgreSQL 17.",
+        "tags": ["django", "migrations"],
+        "answer": "Run `python manage.py makemigrations --merge`. It writes a merge migration "
+        "that depends on both leaves, so both histories stay valid. Commit it with the merge.",
+        "note": "`makemigrations --merge` created `0005_merge`, and migrate ran cleanly.",
+    },
+    {
+        "key": "demo-2",
+        "title": "Celery task runs twice when the worker restarts during a deploy",
+        "body": "With `acks_late=True` a long task sometimes runs twice after a deploy. Is that "
+        "expected, and how do I make the task safe to run twice?\n\nCelery 5.7, Redis 7.",
+        "tags": ["celery", "deployment"],
+        "answer": None,
+        "note": None,
+    },
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo members (newcomer, mentor, moderator, admin) and a few tags."
 
@@ -105,6 +132,7 @@ class Command(BaseCommand):
             Tag.objects.get_or_create(
                 name=name, defaults={"slug": name, "description": description}
             )
+        self._threads()
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with:"))
         for member in DEMO_MEMBERS:
@@ -112,3 +140,25 @@ class Command(BaseCommand):
                 f"  {member['role']:<10} username {member['username']:<10} "
                 f"password {member['password']}"
             )
+
+    def _threads(self) -> None:
+        """A solved thread and an open one, posted through the services as members would."""
+        newcomer = User.objects.get(username="newcomer")
+        mentor = User.objects.get(username="mentor")
+        for thread in DEMO_THREADS:
+            if Question.objects.filter(external_id=thread["key"]).exists():
+                continue
+            question = services.question_ask(
+                author=newcomer, title=thread["title"], body=thread["body"], tags=thread["tags"]
+            )
+            Question.objects.filter(pk=question.pk).update(external_id=thread["key"])
+            if thread["answer"]:
+                answer = services.answer_post(
+                    author=mentor, question=question, body=thread["answer"]
+                )
+                services.vote_cast(user=newcomer, answer=answer, value=1)
+                services.answer_accept(user=newcomer, answer=answer)
+            if thread["note"]:
+                services.question_set_solution_note(
+                    user=newcomer, question=question, note=thread["note"]
+                )
