@@ -199,3 +199,65 @@ def test_search_page_finds_by_words_and_escapes_snippets(client):
     assert response.status_code == 200
     assert "Deadlock in celery worker" in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_list_filters_through_htmx_return_only_the_results(client):
+    question(title="Listed thread")
+
+    response = client.get("/questions/?sort=newest", headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="results"')
+    assert "Listed thread" in html
+    assert "<header" not in html
+
+
+def test_comment_through_htmx_returns_the_new_comment_only(client):
+    q = question()
+    client.force_login(UserFactory())
+
+    response = client.post(
+        f"/questions/{q.pk}/comment/", {"body": "Which *version*?"}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<li id="comment-')
+    assert "<em>version</em>" in html
+
+
+def test_empty_comment_through_htmx_is_a_400_with_the_reason(client):
+    q = question()
+    client.force_login(UserFactory())
+
+    response = client.post(
+        f"/questions/{q.pk}/comment/", {"body": ""}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 400
+    assert "required" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_answering_a_closed_thread_shows_why_and_changes_nothing(client):
+    q = question()
+    Question.objects.filter(pk=q.pk).update(status="closed", closed_reason="Duplicate")
+    client.force_login(UserFactory())
+
+    response = client.post(f"/questions/{q.pk}/answer/", {"body": "Late answer"})
+
+    assert response.status_code == 400
+    assert "takes no new answers" in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_posting_to_a_hidden_or_missing_thread_is_404(client):
+    q = question()
+    Question.objects.filter(pk=q.pk).update(hidden=True)
+    client.force_login(UserFactory())
+
+    assert client.post(f"/questions/{q.pk}/answer/", {"body": "x"}).status_code == 404
+    assert client.post(f"/questions/{q.pk}/vote/", {"value": "1"}).status_code == 404
+    assert client.post("/questions/999999/comment/", {"body": "x"}).status_code == 404
+    assert not Answer.objects.exists()
+    assert not Vote.objects.exists()
