@@ -1,0 +1,219 @@
+"""The question linter's table: what it must flag, and look-alikes it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.linter import Draft, Severity, blocking, lint_question
+
+# Built by concatenation so that no real-looking credential sits in the source as one string.
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+GITHUB_PAT = "github_pat_" + "11ABCDEFG0" * 6
+AWS_ID = "AKIA" + "Z7QW3RT9YU1IOP5A"
+AWS_SECRET = "q8W/e7R6t5Y4u3I2o1P0a9S8d7F6g5H4j3K2l1Z0"
+SLACK = "xoxb-" + "123456789012-abcdefABCDEF"
+GOOGLE = "AIza" + "SyD4x9Q2w8E7r6T5y4U3i2O1p0A9s8D7f6G"
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+JWT = "eyJhbGciOiJIUzI1NiJ9" + "." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0" + "." + "dozjgNryP4J3jVmNHl0w5N"
+PRIVATE_KEY = "-----BEGIN " + "OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5v\n-----END"
+
+GOOD_TITLE = "migrate fails with 'relation does not exist' after renaming a model"
+GOOD_BODY = "I renamed `Order` to `Purchase`.\n\n```text\nProgrammingError: relation missing\n```"
+
+
+def codes(draft: Draft) -> set[str]:
+    return {hint.code for hint in lint_question(draft)}
+
+
+SECRETS = [
+    ("github token in body", Draft(title=GOOD_TITLE, body=f"My token is {GITHUB}")),
+    ("github fine-grained pat", Draft(title=GOOD_TITLE, body=f"token: {GITHUB_PAT}")),
+    ("github token in fence", Draft(title=GOOD_TITLE, body=f"```\nGH_TOKEN={GITHUB}\n```")),
+    ("aws access key id", Draft(title=GOOD_TITLE, body=f"aws_access_key_id = {AWS_ID}")),
+    ("aws secret", Draft(title=GOOD_TITLE, body=f"aws_secret_access_key = {AWS_SECRET}")),
+    ("slack token", Draft(title=GOOD_TITLE, body=f"SLACK={SLACK}")),
+    ("google api key", Draft(title=GOOD_TITLE, body=f"key={GOOGLE}")),
+    ("stripe live key", Draft(title=GOOD_TITLE, body=f"stripe.api_key = '{STRIPE}'")),
+    ("jwt", Draft(title=GOOD_TITLE, body=f"Cookie: session={JWT}")),
+    ("private key", Draft(title=GOOD_TITLE, body=PRIVATE_KEY)),
+    ("django secret key", Draft(title=GOOD_TITLE, body="SECRET_KEY = 'x9#k2!mq8zr@w4t6y1u3'")),
+    (
+        "secret key in env file",
+        Draft(title=GOOD_TITLE, environment="DJANGO_SECRET_KEY=Zx81kQ02mmWp"),
+    ),
+    (
+        "database url password",
+        Draft(title=GOOD_TITLE, body="postgres://app:S3cr3tPa55@db:5432/app"),
+    ),
+    (
+        "redis url password",
+        Draft(title=GOOD_TITLE, error_output="redis://:hunter2hunter2@cache:6379"),
+    ),
+    ("bearer token", Draft(title=GOOD_TITLE, body="Authorization: Bearer abcDEF1234567890ghiJKL")),
+    ("password assignment", Draft(title=GOOD_TITLE, what_i_tried="PASSWORD = 'Tr0ub4dor&3x'")),
+    ("secret in title", Draft(title=f"Token {GITHUB} rejected by the API", body="x")),
+]
+
+LOOKALIKES = [
+    ("github token placeholder", Draft(title=GOOD_TITLE, body="export GH_TOKEN=ghp_xxxxxxxx")),
+    ("aws documentation key", Draft(title=GOOD_TITLE, body="AKIAIOSFODNN7EXAMPLE from the docs")),
+    ("secret key from env", Draft(title=GOOD_TITLE, body="SECRET_KEY = os.environ['SECRET_KEY']")),
+    ("secret key getenv", Draft(title=GOOD_TITLE, body="SECRET_KEY = os.getenv('KEY')")),
+    ("secret key placeholder", Draft(title=GOOD_TITLE, body="SECRET_KEY = 'change-me'")),
+    (
+        "url with placeholder password",
+        Draft(title=GOOD_TITLE, body="postgres://user:password@h/db"),
+    ),
+    ("url with starred password", Draft(title=GOOD_TITLE, body="postgres://app:********@db/app")),
+    ("url without password", Draft(title=GOOD_TITLE, body="https://github.com/django/django")),
+    ("bearer placeholder", Draft(title=GOOD_TITLE, body="Authorization: Bearer <token>")),
+    (
+        "a sha, not a token",
+        Draft(title=GOOD_TITLE, body="commit 9fceb02d0ae598e95dc970b74767f19372d61af8"),
+    ),
+    ("password field name", Draft(title=GOOD_TITLE, body="the form has a PASSWORD field")),
+    ("example email", Draft(title=GOOD_TITLE, body="send to user@example.org")),
+]
+
+TITLES = [
+    ("help!!", {"title-short", "title-punctuation"}),
+    ("URGENT DJANGO NOT WORKING", {"title-shouting", "title-vague"}),
+    ("Please help, it doesn't work", {"title-vague"}),
+    ("error", {"title-short"}),
+    ("Need help with an issue", {"title-vague"}),
+    ("why???", {"title-short", "title-punctuation"}),
+    ("Problem with my code please help asap", {"title-vague"}),
+]
+GOOD_TITLES = [
+    GOOD_TITLE,
+    "Celery task retried forever after a soft time limit",
+    "QuerySet.update() ignores auto_now on DateTimeField",
+    "Error 'CSRF token missing' when posting a form with htmx",
+    "How do I test a Django view that sends email?",
+]
+
+
+@pytest.mark.parametrize(("name", "draft"), SECRETS, ids=[s[0] for s in SECRETS])
+def test_secrets_block_posting_and_point_at_the_line(name, draft):
+    hints = blocking(lint_question(draft))
+
+    assert hints, name
+    assert all(h.severity == Severity.BLOCK and h.line for h in hints)
+    assert "Remove it" in hints[0].message
+
+
+@pytest.mark.parametrize(("name", "draft"), LOOKALIKES, ids=[s[0] for s in LOOKALIKES])
+def test_lookalikes_of_secrets_are_not_blocked(name, draft):
+    assert blocking(lint_question(draft)) == [], name
+
+
+def test_secret_hint_names_the_field_and_line():
+    draft = Draft(title=GOOD_TITLE, body=f"line one\nline two\ntoken {GITHUB}")
+
+    [hint] = blocking(lint_question(draft))
+
+    assert (hint.field, hint.line) == ("body", 3)
+
+
+@pytest.mark.parametrize(("title", "expected"), TITLES)
+def test_vague_and_shouting_titles_get_advice(title, expected):
+    hints = [h for h in lint_question(Draft(title=title, body=GOOD_BODY)) if h.field == "title"]
+
+    assert {h.code for h in hints} == expected
+    assert all(h.severity == Severity.ADVICE for h in hints)
+
+
+@pytest.mark.parametrize("title", GOOD_TITLES)
+def test_specific_titles_get_no_title_advice(title):
+    assert not {c for c in codes(Draft(title=title, body=GOOD_BODY)) if c.startswith("title")}
+
+
+def test_traceback_outside_a_code_block_is_pointed_at():
+    body = 'It crashes:\nTraceback (most recent call last):\n  File "x.py", line 3, in <module>'
+
+    [hint] = [
+        h
+        for h in lint_question(Draft(title=GOOD_TITLE, body=body))
+        if h.code == "traceback-unfenced"
+    ]
+
+    assert hint.line == 2
+
+
+def test_error_line_outside_a_code_block_is_pointed_at():
+    body = 'When I migrate:\ndjango.db.utils.ProgrammingError: relation "shop_order" does not exist'
+
+    assert "traceback-unfenced" in codes(Draft(title=GOOD_TITLE, body=body))
+
+
+def test_traceback_inside_a_code_block_is_fine():
+    body = '```\nTraceback (most recent call last):\n  File "x.py", line 3\nValueError: x\n```'
+
+    assert "traceback-unfenced" not in codes(Draft(title=GOOD_TITLE, body=body))
+
+
+def test_long_unfenced_code_gets_advice_and_fenced_code_does_not():
+    code = (
+        "def view(request):\n    qs = Order.objects.all()\n    for o in qs:\n"
+        "        o.total = 1\n        o.save()\n    return render(request, 'x.html')"
+    )
+
+    assert "code-unfenced" in codes(Draft(title=GOOD_TITLE, body=code))
+    assert "code-unfenced" not in codes(Draft(title=GOOD_TITLE, body=f"```python\n{code}\n```"))
+
+
+def test_a_short_snippet_in_prose_is_fine():
+    body = "I call `Order.objects.all()` and\nx = 1\nthen nothing happens."
+
+    assert "code-unfenced" not in codes(Draft(title=GOOD_TITLE, body=body))
+
+
+def test_tools_without_versions_get_advice():
+    draft = Draft(title=GOOD_TITLE, body="Using Django and PostgreSQL on Ubuntu.")
+
+    assert "no-versions" in codes(draft)
+
+
+@pytest.mark.parametrize(
+    "environment", ["Django 6.1, Python 3.13", "Ubuntu 24.04", "python3 with psycopg 3.2.1"]
+)
+def test_versions_anywhere_satisfy_the_check(environment):
+    draft = Draft(title=GOOD_TITLE, body="Using Django.", environment=environment)
+
+    assert "no-versions" not in codes(draft)
+
+
+def test_what_i_tried_that_repeats_the_title_gets_advice():
+    draft = Draft(title=GOOD_TITLE, what_i_tried=GOOD_TITLE.upper() + ".")
+
+    assert "tried-repeats-title" in codes(draft)
+
+
+def test_real_steps_in_what_i_tried_are_fine():
+    draft = Draft(title=GOOD_TITLE, what_i_tried="Ran makemigrations, then migrate --fake-initial.")
+
+    assert "tried-repeats-title" not in codes(draft)
+
+
+def test_personal_email_is_advice_not_a_block():
+    hints = lint_question(Draft(title=GOOD_TITLE, body="Mail me at jane.doe@gmail.com"))
+
+    assert [h.code for h in hints] == ["email-address"]
+    assert hints[0].severity == Severity.ADVICE
+
+
+def test_a_good_draft_gets_no_hints():
+    draft = Draft(
+        title=GOOD_TITLE,
+        body=GOOD_BODY,
+        what_i_tried="I ran makemigrations and it asked whether I renamed the model; I said no.",
+        environment="Django 6.1, Python 3.13, PostgreSQL 17",
+    )
+
+    assert lint_question(draft) == []
+
+
+def test_blocking_hints_come_first():
+    draft = Draft(title="help!!", body=f"token {GITHUB}")
+
+    assert lint_question(draft)[0].severity == Severity.BLOCK
