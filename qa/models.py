@@ -161,7 +161,8 @@ class Answer(models.Model):
         return f"Answer {self.pk} to {self.question_id}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.question.get_absolute_url()}#answer-{self.pk}"
+        path = reverse("qa:question-detail", kwargs={"pk": self.question_id})
+        return f"{path}#answer-{self.pk}"
 
 
 class Comment(models.Model):

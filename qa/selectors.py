@@ -84,6 +84,18 @@ def viewer_vote_on(
     return vote.value if vote else 0
 
 
+def thread_parts(*, viewer: Any, question: Question) -> tuple[list[Answer], list[Comment]]:
+    """A thread's answers, each with its comments as `thread_comments`, and the question's
+    own comments: two queries whatever the number of answers."""
+    answers = list(thread_answers(viewer=viewer, question=question))
+    comments: dict[int | None, list[Comment]] = {}
+    for comment in thread_comments(viewer=viewer, question=question):
+        comments.setdefault(comment.answer_id, []).append(comment)
+    for answer in answers:
+        answer.thread_comments = comments.get(answer.pk, [])  # type: ignore[attr-defined]
+    return answers, comments.get(None, [])
+
+
 def viewer_votes(*, viewer: Any, question: Question) -> dict[str, int]:
     """This viewer's votes in a thread, keyed "q<id>" and "a<id>", in one query."""
     if not viewer.is_authenticated:

@@ -69,16 +69,11 @@ def tag_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _thread_context(request: HttpRequest, question: Question, **extra: Any) -> dict[str, Any]:
     viewer = request.user
-    answers = list(selectors.thread_answers(viewer=viewer, question=question))
-    comments: dict[int | None, list[Any]] = {}
-    for comment in selectors.thread_comments(viewer=viewer, question=question):
-        comments.setdefault(comment.answer_id, []).append(comment)
-    for answer in answers:
-        answer.thread_comments = comments.get(answer.pk, [])  # type: ignore[attr-defined]
+    answers, question_comments = selectors.thread_parts(viewer=viewer, question=question)
     is_moderator = viewer.is_authenticated and user_is_moderator(user=_member(request))
     return {
         "question": question,
-        "question_comments": comments.get(None, []),
+        "question_comments": question_comments,
         "answers": answers,
         "votes": selectors.viewer_votes(viewer=viewer, question=question),
         "can_accept": viewer.is_authenticated and (viewer.pk == question.author_id or is_moderator),

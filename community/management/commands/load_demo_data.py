@@ -66,7 +66,7 @@ DEMO_TAGS = {
 }
 
 
-DEMO_THREADS = [
+DEMO_THREADS: list[dict[str, Any]] = [
     {
         "key": "demo-1",
         "title": "makemigrations says there are conflicting migrations after merging a branch",

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from qa.models import BODY_MAX, COMMENT_MAX, TAGS_MAX, TITLE_MAX, Answer, Comment, Question, Tag
+from qa.search import MARK_START, MARK_STOP
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans and other non-strings instead of casting."""
+
+    default_error_messages = {
+        **serializers.CharField.default_error_messages,
+        "not_a_string": "Give text here.",
+        "nul": "The text contains a NUL character; remove it.",
+    }
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        if "\x00" in data:
+            self.fail("nul")
+        return super().to_internal_value(data)
+
+
+class AuthorOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
+class CommentOutput(serializers.ModelSerializer):
+    author = AuthorOutput()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "body", "body_html", "author", "created_at"]
+
+
+class AnswerOutput(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url")
+    author = AuthorOutput()
+    is_accepted = serializers.SerializerMethodField()
+    comments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Answer
+        fields = [
+            "id", "url", "body", "body_html", "author", "score", "is_accepted", "created_at",
+            "updated_at", "comments",
+        ]  # fmt: skip
+
+    def get_is_accepted(self, answer: Answer) -> bool:
+        return bool(getattr(answer, "is_accepted", False))
+
+    def get_comments(self, answer: Answer) -> list[dict[str, Any]]:
+        comments = getattr(answer, "thread_comments", [])
+        return CommentOutput(comments, many=True).data  # type: ignore[return-value]
+
+
+class QuestionOutput(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url")
+    author = AuthorOutput()
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = [
+            "id", "url", "title", "body", "body_html", "author", "tags", "score", "status",
+            "answer_count", "view_count", "created_at", "updated_at", "last_activity_at",
+            "accepted_answer_id", "closed_reason", "duplicate_of_id", "locked",
+            "solution_note_html",
+        ]  # fmt: skip
+
+    def get_tags(self, question: Question) -> list[str]:
+        return [tag.name for tag in question.tags.all()]
+
+
+class QuestionDetailOutput(QuestionOutput):
+    answers = serializers.SerializerMethodField()
+    comments = serializers.SerializerMethodField()
+
+    class Meta(QuestionOutput.Meta):
+        fields = [*QuestionOutput.Meta.fields, "answers", "comments"]
+
+    def get_answers(self, question: Question) -> list[dict[str, Any]]:
+        return AnswerOutput(self.context["answers"], many=True).data  # type: ignore[return-value]
+
+    def get_comments(self, question: Question) -> list[dict[str, Any]]:
+        return CommentOutput(self.context["question_comments"], many=True).data  # type: ignore[return-value]
+
+
+class SearchHitOutput(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url")
+    snippet = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = ["id", "url", "title", "status", "score", "answer_count", "snippet"]
+
+    def get_snippet(self, question: Question) -> str:
+        text = " ".join((getattr(question, "snippet", "") or "").split())
+        text = text.replace(MARK_START, "").replace(MARK_STOP, "")
+        return text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…"
+
+
+class TagOutput(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url")
+    question_count = serializers.IntegerField()
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "description", "question_count", "url"]
+
+
+class QuestionInput(serializers.Serializer):
+    title = StrictCharField(max_length=TITLE_MAX)
+    body = StrictCharField(max_length=BODY_MAX)
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=40), allow_empty=False, max_length=TAGS_MAX
+    )
+
+
+class QuestionEditInput(serializers.Serializer):
+    title = StrictCharField(max_length=TITLE_MAX, required=False)
+    body = StrictCharField(max_length=BODY_MAX, required=False)
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=40), allow_empty=False, max_length=TAGS_MAX, required=False
+    )
+
+
+class BodyInput(serializers.Serializer):
+    body = StrictCharField(max_length=BODY_MAX)
+
+
+class CommentInput(serializers.Serializer):
+    body = StrictCharField(max_length=COMMENT_MAX)
+
+
+class NoteInput(serializers.Serializer):
+    note = StrictCharField(max_length=BODY_MAX)
+
+
+class VoteInput(serializers.Serializer):
+    value = serializers.IntegerField(help_text="1 (up), -1 (down) or 0 (withdraw).")
+
+    def validate_value(self, value: int) -> int:
+        raw = self.initial_data.get("value")
+        if not isinstance(raw, int) or isinstance(raw, bool) or value not in (1, -1, 0):
+            raise serializers.ValidationError("A vote is 1 (up), -1 (down) or 0 (withdraw).")
+        return value
+
+
+class VoteOutput(serializers.Serializer):
+    score = serializers.IntegerField()
+    value = serializers.IntegerField()
+
+
+class ListInput(serializers.Serializer):
+    q = StrictCharField(required=False, max_length=200, allow_blank=True)
+    tag = serializers.SlugField(required=False, max_length=40)
+    status = serializers.ChoiceField(
+        choices=["open", "solved", "unanswered", "closed"], required=False
+    )
+    sort = serializers.ChoiceField(
+        choices=["newest", "active", "votes", "unanswered"], required=False
+    )
+
+
+class SearchInput(serializers.Serializer):
+    q = StrictCharField(max_length=200)

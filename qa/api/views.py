@@ -1,0 +1,198 @@
+"""One API view per operation; each calls the same service or selector as the pages."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from qa import selectors, services
+from qa.api import serializers as s
+from qa.models import Answer, Question
+from qa.search import search_questions
+
+
+def _member(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _paginated(request: Request, view: APIView, queryset: Any, output: type) -> Response:
+    paginator = PageNumberPagination()
+    page: Any = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(output(page, many=True).data)
+
+
+def _thread_response(
+    request: Request, question: Question, code: int = 200, *, reload: bool = True
+) -> Response:
+    """The thread as the viewer sees it; reloaded after a write so counters are current."""
+    if reload:
+        question = _question(request, question.pk)
+    answers, question_comments = selectors.thread_parts(viewer=request.user, question=question)
+    data = s.QuestionDetailOutput(
+        question, context={"answers": answers, "question_comments": question_comments}
+    ).data
+    return Response(data, status=code)
+
+
+def _question(request: Request, question_id: int) -> Question:
+    return get_object_or_404(selectors.question_detail(viewer=request.user), pk=question_id)
+
+
+def _answer(request: Request, answer_id: int) -> Answer:
+    return get_object_or_404(selectors.thread_post_answers(viewer=request.user), pk=answer_id)
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("q", str, description="Words to search for."),
+    OpenApiParameter("tag", str, description="A tag's slug."),
+    OpenApiParameter("status", str, enum=["open", "solved", "unanswered", "closed"]),
+    OpenApiParameter("sort", str, enum=["newest", "active", "votes", "unanswered"]),
+    OpenApiParameter("page", int),
+]
+
+
+class QuestionListCreateApi(APIView):
+    @extend_schema(parameters=LIST_PARAMETERS, responses=s.QuestionOutput(many=True))
+    def get(self, request: Request) -> Response:
+        params = s.ListInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        if data.get("q", "").strip():
+            qs = search_questions(viewer=request.user, query=data["q"]).questions
+            if data.get("tag"):
+                qs = qs.filter(tags__slug=data["tag"])
+            if data.get("status") == "unanswered":
+                qs = qs.filter(answer_count=0)
+            elif data.get("status"):
+                qs = qs.filter(status=data["status"])
+        else:
+            qs = selectors.question_list(
+                viewer=request.user,
+                sort=data.get("sort", "active"),
+                tag=data.get("tag"),
+                status=data.get("status"),
+            )
+        return _paginated(request, self, qs, s.QuestionOutput)
+
+    @extend_schema(request=s.QuestionInput, responses={201: s.QuestionDetailOutput})
+    def post(self, request: Request) -> Response:
+        data = s.QuestionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = services.question_ask(author=_member(request), **data.validated_data)
+        return _thread_response(request, question, status.HTTP_201_CREATED)
+
+
+class QuestionDetailApi(APIView):
+    @extend_schema(responses=s.QuestionDetailOutput)
+    def get(self, request: Request, question_id: int) -> Response:
+        return _thread_response(request, _question(request, question_id), reload=False)
+
+    @extend_schema(request=s.QuestionEditInput, responses=s.QuestionDetailOutput)
+    def patch(self, request: Request, question_id: int) -> Response:
+        question = _question(request, question_id)
+        data = s.QuestionEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = services.question_edit(
+            editor=_member(request), question=question, **data.validated_data
+        )
+        return _thread_response(request, question)
+
+
+class AnswerCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.BodyInput, responses={201: s.AnswerOutput})
+    def post(self, request: Request, question_id: int) -> Response:
+        question = _question(request, question_id)
+        data = s.BodyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        answer = services.answer_post(
+            author=_member(request), question=question, **data.validated_data
+        )
+        answer.thread_comments = []  # type: ignore[attr-defined]
+        return Response(s.AnswerOutput(answer).data, status=status.HTTP_201_CREATED)
+
+
+class CommentCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+    kind = "question"
+
+    @extend_schema(request=s.CommentInput, responses={201: s.CommentOutput})
+    def post(self, request: Request, post_id: int) -> Response:
+        target: dict[str, Any] = (
+            {"question": _question(request, post_id)}
+            if self.kind == "question"
+            else {"answer": _answer(request, post_id)}
+        )
+        data = s.CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_post(author=_member(request), **target, **data.validated_data)
+        return Response(s.CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+
+
+class VoteApi(APIView):
+    permission_classes = [IsAuthenticated]
+    kind = "question"
+
+    @extend_schema(request=s.VoteInput, responses=s.VoteOutput)
+    def post(self, request: Request, post_id: int) -> Response:
+        target: dict[str, Any] = (
+            {"question": _question(request, post_id)}
+            if self.kind == "question"
+            else {"answer": _answer(request, post_id)}
+        )
+        data = s.VoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        value = data.validated_data["value"]
+        score = services.vote_cast(user=_member(request), value=value, **target)
+        return Response(s.VoteOutput({"score": score, "value": value}).data)
+
+
+class AnswerAcceptApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=s.QuestionDetailOutput)
+    def post(self, request: Request, answer_id: int) -> Response:
+        question = services.answer_accept(user=_member(request), answer=_answer(request, answer_id))
+        return _thread_response(request, question)
+
+
+class SolutionNoteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.NoteInput, responses=s.QuestionDetailOutput)
+    def post(self, request: Request, question_id: int) -> Response:
+        question = _question(request, question_id)
+        data = s.NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        question = services.question_set_solution_note(
+            user=_member(request), question=question, **data.validated_data
+        )
+        return _thread_response(request, question)
+
+
+class SearchApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("page", int)],
+        responses=s.SearchHitOutput(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = s.SearchInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        result = search_questions(viewer=request.user, query=params.validated_data["q"])
+        return _paginated(request, self, result.questions, s.SearchHitOutput)
+
+
+class TagListApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=s.TagOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return _paginated(request, self, selectors.tag_list(), s.TagOutput)
