@@ -144,8 +144,6 @@ def test_long_titles_are_cut_at_a_word_and_odd_tags_normalised(tmp_path):
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["c++-stl", "node.js"]
 
 
-    not DATASET.exists(), reason="the shared benchmark generator is not beside the checkout"
-)
 def test_the_benchmark_generator_output_imports(tmp_path):
     data = subprocess.run(
         [sys.executable, str(DATASET), "--questions", "30", "--users", "20"],
