@@ -8,6 +8,8 @@ title or the body; title matches rank first.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from qa.models import Question
 
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
 # Ranking looks at no more than this many matching threads.
 CANDIDATE_CAP = 2000
 # Snippets are plain text with these private-use characters around the matches; the
@@ -36,15 +39,39 @@ class SearchResult:
     suggestion: str | None = None
 
 
+def _suggestion(visible: QuerySet[Question], query: str) -> str | None:
+    """A respelled query when nothing matched: each word swapped for the closest word of a
+    visible thread's title, found through the trigram index on titles."""
+    words = WORD.findall(query)
+    changed = False
+    for word in list(dict.fromkeys(w for w in words if len(w) >= 4))[:8]:
+        known = SearchQuery(word, search_type="plain", config="english")
+        if visible.filter(search_vector=known).exists():
+            continue
+        titles = visible.filter(title__trigram_word_similar=word).values_list("title", flat=True)
+        vocabulary = {w.lower() for title in titles[:30] for w in WORD.findall(title)}
+        vocabulary.discard(word.lower())
+        best = difflib.get_close_matches(word.lower(), vocabulary, n=1, cutoff=0.75)
+        if best:
+            query = re.sub(rf"\b{re.escape(word)}\b", best[0], query)
+            changed = True
+    return query if changed else None
+
+
 def _postgres(viewer: Any, query: str) -> SearchResult:
     tsquery = SearchQuery(query, search_type="websearch", config="english")
     visible = Question.objects.visible_to(viewer)
     candidates = visible.filter(search_vector=tsquery).values("pk")[:CANDIDATE_CAP]
+    suggestion = None if candidates.exists() else _suggestion(visible, query)
     questions = (
         visible.filter(pk__in=candidates)
         .with_list_data()
         .annotate(
-            rank=SearchRank(F("search_vector"), tsquery),
+            # Weights D, C, B (body), A (title and tags); normalised by length so a long
+            # body does not outrank a title that says it all.
+            rank=SearchRank(
+                F("search_vector"), tsquery, weights=[0.05, 0.1, 0.2, 1.0], normalization=Value(1)
+            ),
             snippet=SearchHeadline(
                 "body",
                 tsquery,
@@ -56,7 +83,7 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
         )
         .order_by("-rank", "-last_activity_at", "-pk")
     )
-    return SearchResult(questions=questions)
+    return SearchResult(questions=questions, suggestion=suggestion)
 
 
 def _simple(viewer: Any, query: str) -> SearchResult:
