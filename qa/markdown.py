@@ -79,7 +79,14 @@ def _parser() -> MarkdownIt:
 _MD = _parser()
 
 
+LINK_PREFIXES = ("http://", "https://", "mailto:", "/", "#")
+
+
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href":
+        # Absolute web and mail links, or paths on this site; anything else (an odd
+        # relative reference such as "javascript%3A...") loses its link.
+        return value if value.lower().startswith(LINK_PREFIXES) else None
     if attribute == "class":
         if tag == "pre":
             return "highlight" if value == "highlight" else None
