@@ -16,6 +16,15 @@ COMMENT_MAX = 2_000
 TAGS_MIN, TAGS_MAX = 1, 5
 
 
+def on_exactly_one_post(name: str) -> models.CheckConstraint:
+    """Comments, votes and revisions belong to a question or to an answer, never both."""
+    return models.CheckConstraint(
+        condition=Q(question__isnull=False, answer__isnull=True)
+        | Q(question__isnull=True, answer__isnull=False),
+        name=name,
+    )
+
+
 class SearchVectorField(PgSearchVectorField):
     """tsvector on PostgreSQL; an unused text column on the embedded SQLite database,
     so that one set of migrations serves both."""
@@ -188,11 +197,7 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(question__isnull=False, answer__isnull=True)
-                | Q(question__isnull=True, answer__isnull=False),
-                name="comment_on_exactly_one_post",
-            ),
+            on_exactly_one_post("comment_on_exactly_one_post"),
         ]
 
     def __str__(self) -> str:
@@ -218,11 +223,7 @@ class Vote(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(question__isnull=False, answer__isnull=True)
-                | Q(question__isnull=True, answer__isnull=False),
-                name="vote_on_exactly_one_post",
-            ),
+            on_exactly_one_post("vote_on_exactly_one_post"),
             models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_is_up_or_down"),
             models.UniqueConstraint(
                 fields=["user", "question"],
@@ -263,11 +264,7 @@ class Revision(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(question__isnull=False, answer__isnull=True)
-                | Q(question__isnull=True, answer__isnull=False),
-                name="revision_of_exactly_one_post",
-            ),
+            on_exactly_one_post("revision_of_exactly_one_post"),
         ]
 
     def __str__(self) -> str:

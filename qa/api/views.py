@@ -51,6 +51,13 @@ def _answer(request: Request, answer_id: int) -> Answer:
     return get_object_or_404(selectors.thread_post_answers(viewer=request.user), pk=answer_id)
 
 
+def _target(request: Request, kind: str, post_id: int) -> dict[str, Any]:
+    """The question or answer a comment or vote is about, as service keyword arguments."""
+    if kind == "question":
+        return {"question": _question(request, post_id)}
+    return {"answer": _answer(request, post_id)}
+
+
 LIST_PARAMETERS = [
     OpenApiParameter("q", str, description="Words to search for."),
     OpenApiParameter("tag", str, description="A tag's slug."),
@@ -128,11 +135,7 @@ class CommentCreateApi(APIView):
 
     @extend_schema(request=s.CommentInput, responses={201: s.CommentOutput})
     def post(self, request: Request, post_id: int) -> Response:
-        target: dict[str, Any] = (
-            {"question": _question(request, post_id)}
-            if self.kind == "question"
-            else {"answer": _answer(request, post_id)}
-        )
+        target = _target(request, self.kind, post_id)
         data = s.CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_post(author=_member(request), **target, **data.validated_data)
@@ -145,11 +148,7 @@ class VoteApi(APIView):
 
     @extend_schema(request=s.VoteInput, responses=s.VoteOutput)
     def post(self, request: Request, post_id: int) -> Response:
-        target: dict[str, Any] = (
-            {"question": _question(request, post_id)}
-            if self.kind == "question"
-            else {"answer": _answer(request, post_id)}
-        )
+        target = _target(request, self.kind, post_id)
         data = s.VoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         value = data.validated_data["value"]
