@@ -201,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": 6 * 60 * 60,
     },
+    "purge-old-checklist-evidence": {
+        "task": "qa.tasks.evidence_purge",
+        "schedule": 60 * 60,
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

@@ -269,3 +269,72 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision {self.pk}"
+
+
+class FaqEntry(models.Model):
+    """An answer to a question newcomers often have, managed by admins."""
+
+    title = models.CharField(max_length=TITLE_MAX)
+    slug = models.SlugField(max_length=80, unique=True)
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="faq_entries")
+    order = models.PositiveIntegerField(default=100)
+    published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("qa:faq-detail", kwargs={"slug": self.slug})
+
+
+class SearchEvidence(models.Model):
+    """A search or similar-threads query a member really ran: checklist evidence."""
+
+    class Source(models.TextChoices):
+        SEARCH = "search", "Search"
+        SIMILAR = "similar", "Similar threads"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_evidence"
+    )
+    query = models.CharField(max_length=300)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} searched {self.query!r}"
+
+
+class FaqEvidence(models.Model):
+    """An FAQ entry a member opened, or a draft for which no FAQ entry matched."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="faq_evidence"
+    )
+    entry = models.ForeignKey(FaqEntry, null=True, blank=True, on_delete=models.CASCADE)
+    no_match_query = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entry__isnull=False, no_match_query="")
+                | Q(entry__isnull=True) & ~Q(no_match_query=""),
+                name="faq_evidence_is_a_view_or_a_no_match",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.entry_id or 'no match'}"

@@ -107,3 +107,102 @@ def search_questions(*, viewer: Any, query: str) -> SearchResult:
     if connection.vendor == "postgresql":
         return _postgres(viewer, query)
     return _simple(viewer, query)
+
+
+# --- Similar threads, for the ask flow -------------------------------------------------
+
+SIMILAR_LIMIT = 10
+SIMILAR_CANDIDATES = 1000
+_STOPWORDS_TEXT = """
+a an and are as at be but by can do does doing for from get gets got has have how i if in
+into is it its me my no not of on or so than that the their then there these this to use
+using was what when where which while why will with without would you your after before
+again all also any because been being both each few more most other should some such too
+very just only same own out over under up down off once here
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+LEXEME = re.compile(r"[a-z0-9]{2,}")
+
+
+@dataclass
+class Similar:
+    question: Question
+    score: float
+
+
+def _significant_words(text: str, limit: int) -> list[str]:
+    words = [w for w in LEXEME.findall(text.lower()) if w not in STOPWORDS and not w.isdigit()]
+    return list(dict.fromkeys(words))[:limit]
+
+
+def similar_questions(
+    *, viewer: Any, title: str, body: str = "", tags: list[str] | None = None
+) -> list[Similar]:
+    """Up to ten visible threads like this draft, best first, solved ones first when close.
+
+    PostgreSQL: any significant word of the title (and the start of the body) through
+    the full-text index, then a score from the weighted rank, the trigram similarity of
+    the titles and the tags in common. SQLite: title words in common.
+    """
+    words = _significant_words(title, 12) + _significant_words(body[:2000], 8)
+    words = list(dict.fromkeys(words))
+    if not words:
+        return []
+    tags = [t.strip().lower() for t in (tags or []) if t.strip()][:5]
+    visible = Question.objects.visible_to(viewer)
+    if connection.vendor == "postgresql":
+        scored = _similar_postgres(visible, title, words, tags)
+    else:
+        scored = _similar_simple(visible, words)
+    if not scored:
+        return []
+    best = scored[0].score
+    # A solved thread that is nearly as close as the best goes first: it may already answer.
+    scored.sort(
+        key=lambda s: (
+            not (s.question.status == Question.Status.SOLVED and s.score >= 0.75 * best),
+            -s.score,
+        )
+    )
+    return scored[:SIMILAR_LIMIT]
+
+
+def _similar_postgres(
+    visible: QuerySet[Question], title: str, words: list[str], tags: list[str]
+) -> list[Similar]:
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db.models import Count, FloatField
+    from django.db.models.functions import Cast
+
+    # The words are [a-z0-9] only, so a raw OR query is safe to build from them.
+    tsquery = SearchQuery(" | ".join(words), search_type="raw", config="english")
+    candidates = visible.filter(search_vector=tsquery).values("pk")[:SIMILAR_CANDIDATES]
+    rows = (
+        Question.objects.filter(pk__in=candidates)
+        .annotate(
+            rank=SearchRank(
+                F("search_vector"), tsquery, weights=[0.05, 0.1, 0.3, 1.0], normalization=Value(1)
+            ),
+            title_similarity=TrigramSimilarity("title", title),
+            shared_tags=Cast(
+                Count("tags", filter=Q(tags__name__in=tags or [""]), distinct=True),
+                FloatField(),
+            ),
+        )
+        .annotate(similarity=F("rank") + F("title_similarity") + 0.05 * F("shared_tags"))
+        .order_by("-similarity", "-pk")
+        .select_related("author")[: SIMILAR_LIMIT * 2]
+    )
+    return [Similar(question=q, score=float(q.similarity)) for q in rows]
+
+
+def _similar_simple(visible: QuerySet[Question], words: list[str]) -> list[Similar]:
+    hits = Q()
+    for word in words[:12]:
+        hits |= Q(title__icontains=word)
+    rows = list(visible.filter(hits).order_by("-last_activity_at")[:SIMILAR_CANDIDATES])
+    scored = [
+        Similar(question=q, score=sum(w in q.title.lower() for w in words) / len(words))
+        for q in rows
+    ]
+    return sorted(scored, key=lambda s: -s.score)[: SIMILAR_LIMIT * 2]

@@ -6,6 +6,7 @@ conditional UPDATEs, and races on one post are settled by a row lock on that pos
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -28,8 +29,11 @@ from qa.models import (
     TITLE_MAX,
     Answer,
     Comment,
+    FaqEntry,
+    FaqEvidence,
     Question,
     Revision,
+    SearchEvidence,
     Tag,
     Vote,
 )
@@ -303,3 +307,34 @@ def answer_accept(*, user: User, answer: Answer) -> Question:
     question.last_activity_at = timezone.now()
     question.save(update_fields=["accepted_answer", "status", "last_activity_at"])
     return question
+
+
+EVIDENCE_DAYS = 30
+
+
+def evidence_record_search(*, user: Any, query: str, source: str) -> None:
+    """Record, for a signed-in member, a search or similar-threads query they ran."""
+    query = " ".join(query.replace("\x00", "").split())[:300]
+    if user.is_authenticated and query:
+        SearchEvidence.objects.create(user=user, query=query, source=source)
+
+
+def evidence_record_faq_view(*, user: Any, entry: FaqEntry) -> None:
+    """Record that a signed-in member opened an FAQ entry."""
+    if user.is_authenticated:
+        FaqEvidence.objects.create(user=user, entry=entry)
+
+
+def evidence_record_faq_no_match(*, user: Any, query: str) -> None:
+    """Record that no FAQ entry matched a member's draft (which satisfies that step)."""
+    query = " ".join(query.replace("\x00", "").split())[:300]
+    if user.is_authenticated and query:
+        FaqEvidence.objects.create(user=user, no_match_query=query)
+
+
+def evidence_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete checklist evidence older than EVIDENCE_DAYS; returns how many rows went."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=EVIDENCE_DAYS)
+    searches, _ = SearchEvidence.objects.filter(created_at__lt=cutoff).delete()
+    views, _ = FaqEvidence.objects.filter(created_at__lt=cutoff).delete()
+    return searches + views
