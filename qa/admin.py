@@ -1,8 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
-from qa.models import Answer, Comment, Question, Revision, Tag, Vote
+from qa.markdown import render_markdown
+from qa.models import (
+    Answer,
+    Comment,
+    FaqEntry,
+    FaqEvidence,
+    Question,
+    Revision,
+    SearchEvidence,
+    Tag,
+    Vote,
+)
 
 
 @admin.register(Tag)
@@ -72,3 +85,36 @@ class RevisionAdmin(admin.ModelAdmin):
     list_select_related = ["author", "question", "answer"]
     raw_id_fields = ["question", "answer", "author"]
     readonly_fields = ["previous_title", "previous_body", "previous_tags", "created_at"]
+
+
+@admin.register(FaqEntry)
+class FaqEntryAdmin(admin.ModelAdmin):
+    list_display = ["title", "order", "published", "updated_at"]
+    list_editable = ["order", "published"]
+    list_filter = ["published", "tags"]
+    search_fields = ["title", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["tags"]
+    view_on_site = True
+
+    def save_model(self, request: Any, obj: FaqEntry, form: Any, change: bool) -> None:
+        # The stored HTML is always rendered by the one safe renderer.
+        obj.body_html = render_markdown(obj.body)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SearchEvidence)
+class SearchEvidenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "query", "source", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["user"]
+    search_fields = ["query", "user__username"]
+    readonly_fields = ["user", "query", "source", "created_at"]
+
+
+@admin.register(FaqEvidence)
+class FaqEvidenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "entry", "no_match_query", "created_at"]
+    list_select_related = ["user", "entry"]
+    search_fields = ["user__username", "no_match_query"]
+    readonly_fields = ["user", "entry", "no_match_query", "created_at"]

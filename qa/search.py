@@ -130,7 +130,7 @@ class Similar:
     score: float
 
 
-def _significant_words(text: str, limit: int) -> list[str]:
+def significant_words(text: str, limit: int) -> list[str]:
     words = [w for w in LEXEME.findall(text.lower()) if w not in STOPWORDS and not w.isdigit()]
     return list(dict.fromkeys(words))[:limit]
 
@@ -144,7 +144,7 @@ def similar_questions(
     the full-text index, then a score from the weighted rank, the trigram similarity of
     the titles and the tags in common. SQLite: title words in common.
     """
-    words = _significant_words(title, 12) + _significant_words(body[:2000], 8)
+    words = significant_words(title, 12) + significant_words(body[:2000], 8)
     words = list(dict.fromkeys(words))
     if not words:
         return []

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from qa.models import Answer, Comment, Question, Revision, Tag, Vote
+from qa.models import Answer, Comment, FaqEntry, Question, Revision, Tag, Vote
 
 SORTS = {
     "active": ("-last_activity_at", "-id"),
@@ -139,3 +139,25 @@ def member_answers(*, viewer: Any, member: Any) -> QuerySet[Answer]:
         .select_related("question")
         .order_by("-created_at", "-id")
     )
+
+
+def faq_published() -> QuerySet[FaqEntry]:
+    return FaqEntry.objects.filter(published=True).prefetch_related("tags")
+
+
+def faq_matching(*, text: str, limit: int = 5) -> list[FaqEntry]:
+    """Published FAQ entries sharing significant words with a draft, most shared first."""
+    from qa.search import significant_words
+
+    words = significant_words(text, 20)
+    if not words:
+        return []
+    scored = []
+    for entry in faq_published():
+        haystack = f"{entry.title} {entry.body}".lower()
+        tag_names = {t.name for t in entry.tags.all()}
+        hits = sum(word in haystack for word in words) + 2 * len(tag_names & set(words))
+        if hits:
+            scored.append((hits, entry.order, entry))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [entry for _, _, entry in scored[:limit]]

@@ -39,4 +39,6 @@ urlpatterns = [
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag-detail"),
     path("search/", views.search, name="search"),
+    path("faq/", views.faq_list, name="faq-list"),
+    path("faq/<slug:slug>/", views.faq_detail, name="faq-detail"),
 ]

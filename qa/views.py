@@ -307,5 +307,18 @@ def solution_note(request: HttpRequest, pk: int) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200].replace("\x00", "")
     result = search_questions(viewer=request.user, query=query) if query.strip() else None
+    if result is not None and not request.GET.get("page"):
+        services.evidence_record_search(user=request.user, query=query, source="search")
     page = _page(request, result.questions) if result else None
     return render(request, "qa/search.html", {"query": query, "result": result, "page": page})
+
+
+def faq_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "qa/faq_list.html", {"entries": selectors.faq_published()})
+
+
+def faq_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An FAQ entry; opening it counts as having read it, for the ask checklist."""
+    entry = get_object_or_404(selectors.faq_published(), slug=slug)
+    services.evidence_record_faq_view(user=request.user, entry=entry)
+    return render(request, "qa/faq_detail.html", {"entry": entry})

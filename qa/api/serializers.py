@@ -4,7 +4,17 @@ from typing import Any
 
 from rest_framework import serializers
 
-from qa.models import BODY_MAX, COMMENT_MAX, TAGS_MAX, TITLE_MAX, Answer, Comment, Question, Tag
+from qa.models import (
+    BODY_MAX,
+    COMMENT_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+    Answer,
+    Comment,
+    FaqEntry,
+    Question,
+    Tag,
+)
 from qa.search import MARK_START, MARK_STOP
 
 
@@ -172,3 +182,44 @@ class ListInput(serializers.Serializer):
 
 class SearchInput(serializers.Serializer):
     q = StrictCharField(max_length=200)
+
+
+class SimilarInput(serializers.Serializer):
+    title = StrictCharField(max_length=TITLE_MAX * 2, allow_blank=True, required=False)
+    body = StrictCharField(max_length=BODY_MAX, allow_blank=True, required=False)
+    tags = StrictCharField(
+        max_length=200, allow_blank=True, required=False, help_text="Comma-separated names."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("title", "").strip() or attrs.get("body", "").strip()):
+            raise serializers.ValidationError({"title": "Give a title or a body to compare."})
+        return attrs
+
+
+class SimilarOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="question.id")
+    title = serializers.CharField(source="question.title")
+    url = serializers.CharField(source="question.get_absolute_url")
+    status = serializers.CharField(source="question.status")
+    has_accepted_answer = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+
+    def get_has_accepted_answer(self, similar: Any) -> bool:
+        return similar.question.accepted_answer_id is not None
+
+
+class FaqOutput(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url")
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FaqEntry
+        fields = ["id", "slug", "title", "body", "body_html", "tags", "url", "updated_at"]
+
+    def get_tags(self, entry: FaqEntry) -> list[str]:
+        return [tag.name for tag in entry.tags.all()]
+
+
+class FaqListInput(serializers.Serializer):
+    q = StrictCharField(max_length=300, allow_blank=True, required=False)

@@ -4,6 +4,9 @@ from qa.api import views
 
 urlpatterns = [
     path("questions/", views.QuestionListCreateApi.as_view(), name="api-questions"),
+    path("questions/similar/", views.SimilarApi.as_view(), name="api-similar"),
+    path("faq/", views.FaqListApi.as_view(), name="api-faq"),
+    path("faq/<int:entry_id>/", views.FaqDetailApi.as_view(), name="api-faq-entry"),
     path("questions/<int:question_id>/", views.QuestionDetailApi.as_view(), name="api-question"),
     path(
         "questions/<int:question_id>/answers/",

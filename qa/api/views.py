@@ -17,7 +17,7 @@ from accounts.models import User
 from qa import selectors, services
 from qa.api import serializers as s
 from qa.models import Answer, Question
-from qa.search import search_questions
+from qa.search import search_questions, similar_questions
 
 
 def _member(request: Request) -> User:
@@ -188,6 +188,9 @@ class SearchApi(APIView):
         params = s.SearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         result = search_questions(viewer=request.user, query=params.validated_data["q"])
+        services.evidence_record_search(
+            user=request.user, query=params.validated_data["q"], source="search"
+        )
         return _paginated(request, self, result.questions, s.SearchHitOutput)
 
 
@@ -195,3 +198,55 @@ class TagListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("page", int)], responses=s.TagOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, selectors.tag_list(), s.TagOutput)
+
+
+class SimilarApi(APIView):
+    """Threads like a draft. A member's query is recorded as checklist evidence."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("title", str),
+            OpenApiParameter("body", str),
+            OpenApiParameter("tags", str, description="Comma-separated tag names."),
+        ],
+        responses=s.SimilarOutput(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = s.SimilarInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        title, body = data.get("title", ""), data.get("body", "")
+        tags = [t for t in data.get("tags", "").split(",") if t.strip()]
+        results = similar_questions(viewer=request.user, title=title, body=body, tags=tags)
+        services.evidence_record_search(
+            user=request.user, query=title or body[:300], source="similar"
+        )
+        return Response(s.SimilarOutput(results, many=True).data)
+
+
+class FaqListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str), OpenApiParameter("page", int)],
+        responses=s.FaqOutput(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        params = s.FaqListInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data.get("q", "").strip()
+        if not query:
+            return _paginated(request, self, selectors.faq_published(), s.FaqOutput)
+        entries = selectors.faq_matching(text=query)
+        if not entries:
+            # Nothing in the FAQ matches this draft: that too satisfies the FAQ step.
+            services.evidence_record_faq_no_match(user=request.user, query=query)
+        return _paginated(request, self, entries, s.FaqOutput)
+
+
+class FaqDetailApi(APIView):
+    """One FAQ entry; opening it records it as checklist evidence for a member."""
+
+    @extend_schema(responses=s.FaqOutput)
+    def get(self, request: Request, entry_id: int) -> Response:
+        entry = get_object_or_404(selectors.faq_published(), pk=entry_id)
+        services.evidence_record_faq_view(user=request.user, entry=entry)
+        return Response(s.FaqOutput(entry).data)
