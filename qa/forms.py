@@ -7,6 +7,12 @@ from django import forms
 from qa.models import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from qa.selectors import SORTS, STATUSES
 
+STEP_NAMES = {
+    "searched": "Search first",
+    "read_faq": "Read the FAQ",
+    "tried_locally": "What I tried",
+}
+
 
 class QuestionForm(forms.Form):
     title = forms.CharField(
@@ -27,6 +33,43 @@ class QuestionForm(forms.Form):
     def clean_tags(self) -> list[str]:
         raw: str = self.cleaned_data["tags"]
         return [name for name in raw.replace(",", " ").split() if name]
+
+
+class AskForm(QuestionForm):
+    """The question with the checklist's own words; the evidence steps come from the server."""
+
+    what_i_tried = forms.CharField(
+        label="What I already tried",
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The commands, changes and searches you tried, and what each one did.",
+    )
+    expected = forms.CharField(
+        label="What I expected", max_length=BODY_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    actual = forms.CharField(
+        label="What happened instead", max_length=BODY_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    error_output = forms.CharField(
+        label="The exact error output", max_length=BODY_MAX, required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "monospace"}),
+        help_text="Paste it whole, as text.",
+    )  # fmt: skip
+    environment = forms.CharField(
+        label="Environment", max_length=500, required=False,
+        help_text="Operating system and versions, e.g. Ubuntu 24.04, Python 3.13, Django 6.1.",
+    )  # fmt: skip
+
+    CHECKLIST_FIELDS = ("what_i_tried", "expected", "actual", "error_output", "environment")
+
+    def checklist_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {k: self.cleaned_data[k] for k in self.CHECKLIST_FIELDS}
+        return {"searched": True, "read_faq": True, "tried_locally": True, **data}
+
+    def question_data(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("title", "body", "tags")}
 
 
 class AnswerForm(forms.Form):
@@ -80,6 +123,9 @@ def apply_service_errors(form: forms.Form, error: Any) -> None:
     """Show a service's ValidationError on the form: on its field when it names one."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+            if field in form.fields:
+                form.add_error(field, messages)
+            else:
+                form.add_error(None, [f"{STEP_NAMES.get(field, field)}: {m}" for m in messages])
     else:
         form.add_error(None, error.messages)

@@ -113,6 +113,13 @@ class Question(models.Model):
     accepted_answer = models.OneToOneField(
         "Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The ask checklist: what the asker says they did, and the evidence the server held.
+    what_i_tried = models.TextField(max_length=BODY_MAX, blank=True)
+    expected = models.TextField(max_length=BODY_MAX, blank=True)
+    actual = models.TextField(max_length=BODY_MAX, blank=True)
+    error_output = models.TextField(max_length=BODY_MAX, blank=True)
+    environment = models.CharField(max_length=500, blank=True)
+    checklist_evidence = models.JSONField(default=dict, blank=True, editable=False)
     solution_note = models.TextField(max_length=BODY_MAX, blank=True)
     solution_note_html = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(db_index=True)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_ensure_can_post, user_is_moderator
+from qa.checklist import Checklist
 from qa.markdown import render_markdown
 from qa.models import (
     BODY_MAX,
@@ -99,8 +100,19 @@ def _ensure_can_edit(*, editor: User, author_id: int) -> None:
 
 
 @transaction.atomic
-def question_ask(*, author: User, title: str, body: str, tags: Sequence[str]) -> Question:
-    """Post a new question; the author must be allowed to post."""
+def question_ask(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    tags: Sequence[str],
+    checklist: Checklist | None = None,
+) -> Question:
+    """Post a new question; the author must be allowed to post.
+
+    Members asking through the pages or the API pass a checklist already cleaned by
+    qa.checklist.checklist_clean; imports and demo data have none.
+    """
     user_ensure_can_post(user=author)
     title = clean_text(title, field="title", max_length=TITLE_MAX)
     body = clean_text(body, field="body", max_length=BODY_MAX)
@@ -115,6 +127,18 @@ def question_ask(*, author: User, title: str, body: str, tags: Sequence[str]) ->
         created_at=now,
         updated_at=now,
         last_activity_at=now,
+        **(
+            {
+                "what_i_tried": checklist.what_i_tried,
+                "expected": checklist.expected,
+                "actual": checklist.actual,
+                "error_output": checklist.error_output,
+                "environment": checklist.environment,
+                "checklist_evidence": checklist.evidence(),
+            }
+            if checklist
+            else {}
+        ),
     )
     question.tags.set(tag_objects)
     search_vectors_refresh(question_ids=[question.pk])

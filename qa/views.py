@@ -18,8 +18,10 @@ from django_htmx.middleware import HtmxDetails
 from accounts.models import User
 from accounts.services import user_is_moderator
 from qa import selectors, services
+from qa.checklist import checklist_clean
 from qa.forms import (
     AnswerForm,
+    AskForm,
     CommentForm,
     ListFilterForm,
     QuestionForm,
@@ -92,16 +94,33 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def question_ask(request: HttpRequest) -> HttpResponse:
-    form = QuestionForm(request.POST or None)
+    form = AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            question = services.question_ask(author=_member(request), **form.cleaned_data)
+            checklist = checklist_clean(
+                user=request.user,
+                data=form.checklist_data(),
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
+            question = services.question_ask(
+                author=_member(request), checklist=checklist, **form.question_data()
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             messages.success(request, "Your question is posted.")
             return redirect(question)
-    return render(request, "qa/question_form.html", {"form": form, "editing": None})
+    draft = form.data.get("title", "") if form.is_bound else ""
+    return render(
+        request,
+        "qa/question_form.html",
+        {
+            "form": form,
+            "editing": None,
+            "faq": selectors.faq_matching(text=draft) if draft else selectors.faq_published(),
+        },
+    )
 
 
 @login_required

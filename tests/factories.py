@@ -63,3 +63,28 @@ def answer(*, question_obj: Any, author: User | None = None, body: str = "Run mi
     from qa.services import answer_post
 
     return answer_post(author=author or UserFactory(), question=question_obj, body=body)
+
+
+TRIED = "I ran makemigrations --merge, then read the migration docs; the error stayed."
+
+
+def ready_to_ask(user: User) -> dict[str, Any]:
+    """Record a search and an FAQ reading for a member; return a checklist that passes."""
+    from qa.models import FaqEntry
+    from qa.services import evidence_record_faq_view, evidence_record_search
+
+    evidence_record_search(user=user, query="migration conflict", source="search")
+    entry = FaqEntry.objects.order_by("order").first()
+    assert entry is not None
+    evidence_record_faq_view(user=user, entry=entry)
+    return {
+        "searched": True,
+        "search_queries": ["migration conflict"],
+        "read_faq": True,
+        "faq_entries": [entry.pk],
+        "tried_locally": True,
+        "what_i_tried": TRIED,
+        "expected": "The migration applies.",
+        "actual": "CommandError: Conflicting migrations detected.",
+        "environment": "Ubuntu 24.04, Python 3.13, Django 6.1",
+    }

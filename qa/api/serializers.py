@@ -126,12 +126,36 @@ class TagOutput(serializers.ModelSerializer):
         fields = ["name", "slug", "description", "question_count", "url"]
 
 
+class ChecklistInput(serializers.Serializer):
+    """Documents the checklist; its rules are checked against recorded evidence."""
+
+    searched = serializers.BooleanField()
+    search_queries = serializers.ListField(child=serializers.CharField(), required=False)
+    read_faq = serializers.BooleanField()
+    faq_entries = serializers.ListField(child=serializers.IntegerField(), required=False)
+    tried_locally = serializers.BooleanField()
+    what_i_tried = serializers.CharField(min_length=40)
+    expected = serializers.CharField(required=False, allow_blank=True)
+    actual = serializers.CharField(required=False, allow_blank=True)
+    error_output = serializers.CharField(required=False, allow_blank=True)
+    environment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
 class QuestionInput(serializers.Serializer):
     title = StrictCharField(max_length=TITLE_MAX)
     body = StrictCharField(max_length=BODY_MAX)
     tags = serializers.ListField(
         child=StrictCharField(max_length=40), allow_empty=False, max_length=TAGS_MAX
     )
+    checklist = ChecklistInput(required=False, help_text="Checked against recorded evidence.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        # The checklist is validated by qa.checklist against the server's evidence.
+        values = super().to_internal_value(
+            {k: v for k, v in data.items() if k != "checklist"} if isinstance(data, dict) else data
+        )
+        values.pop("checklist", None)
+        return values
 
 
 class QuestionEditInput(serializers.Serializer):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from qa import selectors, services
 from qa.api import serializers as s
+from qa.checklist import checklist_clean
 from qa.models import Answer, Question
 from qa.search import search_questions, similar_questions
 
@@ -94,7 +95,15 @@ class QuestionListCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = s.QuestionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        question = services.question_ask(author=_member(request), **data.validated_data)
+        checklist = checklist_clean(
+            user=request.user,
+            data=request.data.get("checklist", {}) if isinstance(request.data, dict) else {},
+            title=data.validated_data["title"],
+            body=data.validated_data["body"],
+        )
+        question = services.question_ask(
+            author=_member(request), checklist=checklist, **data.validated_data
+        )
         return _thread_response(request, question, status.HTTP_201_CREATED)
 
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import MODERATORS_GROUP
 from qa.models import Answer, Comment, Question, Revision, Vote
-from tests.factories import TagFactory, UserFactory, answer, question
+from tests.factories import TagFactory, UserFactory, answer, question, ready_to_ask
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +25,12 @@ def tags():
     return [TagFactory(name="django"), TagFactory(name="orm")]
 
 
-def ask(client, **changes):
+def ask(client, user=None, **changes):
     data = {"title": "Why does select_related not reduce my queries?",
             "body": "I call `select_related('author')` but still see N+1 queries.",
             "tags": ["django", "orm"], **changes}  # fmt: skip
+    if user is not None and "checklist" not in changes:
+        data["checklist"] = ready_to_ask(user)
     return client.post("/api/v1/questions/", data, format="json")
 
 
@@ -36,7 +38,7 @@ def test_the_whole_thread_through_the_api(tags):
     asker, helper = UserFactory(), UserFactory()
     as_asker, as_helper = client_for(asker), client_for(helper)
 
-    created = ask(as_asker)
+    created = ask(as_asker, asker)
     assert created.status_code == 201, created.json()
     thread = created.json()
     assert thread["url"] == f"/questions/{thread['id']}/"
@@ -120,7 +122,8 @@ def test_others_cannot_edit(tags):
     ],
 )
 def test_bad_questions_get_400_naming_the_field(tags, changes, field):
-    response = ask(client_for(UserFactory()), **changes)
+    member = UserFactory()
+    response = ask(client_for(member), member, **changes)
 
     assert response.status_code == 400
     assert field in response.json()

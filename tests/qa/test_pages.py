@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.models import Answer, Comment, Question, Vote
-from tests.factories import TagFactory, UserFactory, answer, question
+from tests.factories import TagFactory, UserFactory, answer, question, ready_to_ask
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +15,14 @@ def test_ask_page_posts_a_question_and_shows_it(client):
     TagFactory(name="orm")
     member = UserFactory()
     client.force_login(member)
+    checklist = ready_to_ask(member)
 
     response = client.post(
         "/questions/ask/",
         {"title": "Why does my queryset hit the database twice?", "body": "See `qs.count()`.",
-         "tags": "django, orm"},
+         "tags": "django, orm", "what_i_tried": checklist["what_i_tried"],
+         "expected": "One query", "actual": "Two queries", "error_output": "",
+         "environment": "Django 6.1"},
     )  # fmt: skip
 
     q = Question.objects.get()
@@ -28,12 +31,36 @@ def test_ask_page_posts_a_question_and_shows_it(client):
     page = client.get(q.get_absolute_url()).content.decode()
     assert "Why does my queryset hit the database twice?" in page
     assert "<code>qs.count()</code>" in page
+    assert "What I already tried" in page
+    assert "Two queries" in page
+
+
+def test_ask_page_names_the_missing_steps_for_a_member_who_has_not_searched(client):
+    TagFactory(name="django")
+    client.force_login(UserFactory())
+
+    response = client.post(
+        "/questions/ask/",
+        {"title": "A specific enough title here", "body": "Body", "tags": "django",
+         "what_i_tried": "n/a"},
+    )  # fmt: skip
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Search first: We have no search by you" in page
+    assert "Read the FAQ: We have no FAQ reading by you" in page
+    assert "What I tried:" in page
+    assert not Question.objects.exists()
 
 
 def test_ask_page_shows_service_errors_on_the_field(client):
-    client.force_login(UserFactory())
+    member = UserFactory()
+    client.force_login(member)
+    tried = ready_to_ask(member)["what_i_tried"]
 
-    response = client.post("/questions/ask/", {"title": "T", "body": "B", "tags": "nosuchtag"})
+    response = client.post(
+        "/questions/ask/", {"title": "T", "body": "B", "tags": "nosuchtag", "what_i_tried": tried}
+    )
 
     assert response.status_code == 200
     assert "No such tag: nosuchtag" in response.content.decode()
