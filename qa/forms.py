@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from qa.linter import Draft
 from qa.models import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from qa.selectors import SORTS, STATUSES
 
@@ -63,6 +64,30 @@ class AskForm(QuestionForm):
     )  # fmt: skip
 
     CHECKLIST_FIELDS = ("what_i_tried", "expected", "actual", "error_output", "environment")
+
+    def __init__(self, *args: Any, suggestions_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if suggestions_url:
+            # With JavaScript, similar threads and FAQ entries follow the title as it is typed.
+            self.fields["title"].widget.attrs.update(
+                {
+                    "hx-get": suggestions_url,
+                    "hx-trigger": "input changed delay:400ms, change",
+                    "hx-target": "#suggestions",
+                    "hx-include": "[name=body],[name=tags]",
+                    "autocomplete": "off",
+                }
+            )
+
+    def draft(self) -> Draft:
+        """The draft as typed so far, valid or not, for suggestions and the linter."""
+        data = self.data
+        return Draft(
+            title=str(data.get("title", "")), body=str(data.get("body", "")),
+            what_i_tried=str(data.get("what_i_tried", "")), expected=str(data.get("expected", "")),
+            actual=str(data.get("actual", "")), error_output=str(data.get("error_output", "")),
+            environment=str(data.get("environment", "")),
+        )  # fmt: skip
 
     def checklist_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {k: self.cleaned_data[k] for k in self.CHECKLIST_FIELDS}

@@ -7,6 +7,7 @@ app_name = "qa"
 urlpatterns = [
     path("questions/", views.question_list, name="question-list"),
     path("questions/ask/", views.question_ask, name="question-ask"),
+    path("questions/ask/suggestions/", views.ask_suggestions, name="ask-suggestions"),
     path("questions/<int:pk>/", views.question_detail, name="question-detail"),
     path("questions/<int:pk>/edit/", views.question_edit, name="question-edit"),
     path(

@@ -29,8 +29,9 @@ from qa.forms import (
     VoteForm,
     apply_service_errors,
 )
+from qa.linter import Draft, lint_question
 from qa.models import Answer, Question, Tag
-from qa.search import search_questions
+from qa.search import search_questions, similar_questions
 
 PAGE_SIZE = 20
 
@@ -92,9 +93,51 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "qa/question_detail.html", _thread_context(request, question))
 
 
+def _suggestions(request: HttpRequest, draft: Draft, tags: str = "") -> dict[str, Any]:
+    """Similar threads and FAQ entries for a draft, recorded as the member's evidence."""
+    if not (draft.title.strip() or draft.body.strip()):
+        return {"similar": [], "faq_matches": None, "hints": []}
+    similar = similar_questions(
+        viewer=request.user,
+        title=draft.title[:300],
+        body=draft.body[:2000],
+        tags=tags.replace(",", " ").split(),
+    )
+    services.evidence_record_search(
+        user=request.user, query=draft.title or draft.body[:300], source="similar"
+    )
+    faq_matches = selectors.faq_matching(text=f"{draft.title} {draft.body[:2000]}")
+    if not faq_matches:
+        services.evidence_record_faq_no_match(user=request.user, query=draft.title[:300])
+    best = similar[0] if similar else None
+    return {
+        "similar": similar,
+        "answered": best if best and best.question.accepted_answer_id else None,
+        "faq_matches": faq_matches,
+        "hints": lint_question(draft),
+    }
+
+
+@login_required
+def ask_suggestions(request: HttpRequest) -> HttpResponse:
+    """The suggestions panel of the ask page, for htmx as the title is typed."""
+    form = AskForm(request.GET)
+    context = _suggestions(request, form.draft(), str(request.GET.get("tags", "")))
+    return render(request, "qa/question_form.html#suggestions", context)
+
+
 @login_required
 def question_ask(request: HttpRequest) -> HttpResponse:
-    form = AskForm(request.POST or None)
+    form = AskForm(request.POST or None, suggestions_url=reverse("qa:ask-suggestions"))
+    if request.method == "POST" and "preview" in request.POST:
+        # Without JavaScript: check the draft, show what it resembles, keep everything typed.
+        context = _suggestions(request, form.draft(), str(request.POST.get("tags", "")))
+        return render(
+            request,
+            "qa/question_form.html",
+            {"form": AskForm(initial=dict(request.POST.items()), suggestions_url=reverse(
+                "qa:ask-suggestions")), "editing": None, "previewed": True, **context},
+        )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             checklist = checklist_clean(
@@ -111,15 +154,10 @@ def question_ask(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your question is posted.")
             return redirect(question)
-    draft = form.data.get("title", "") if form.is_bound else ""
     return render(
         request,
         "qa/question_form.html",
-        {
-            "form": form,
-            "editing": None,
-            "faq": selectors.faq_matching(text=draft) if draft else selectors.faq_published(),
-        },
+        {"form": form, "editing": None, "faq_matches": None, "faq": selectors.faq_published()},
     )
 
 

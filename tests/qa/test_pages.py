@@ -288,3 +288,72 @@ def test_posting_to_a_hidden_or_missing_thread_is_404(client):
     assert client.post("/questions/999999/comment/", {"body": "x"}).status_code == 404
     assert not Answer.objects.exists()
     assert not Vote.objects.exists()
+
+
+def test_live_suggestions_show_similar_threads_faq_and_hints_and_record_evidence(client):
+    from qa.models import FaqEvidence, SearchEvidence
+
+    original = question(title="Celery task runs twice after worker restart")
+    from qa.services import answer_accept
+
+    answer_accept(user=original.author, answer=answer(question_obj=original))
+    member = UserFactory()
+    client.force_login(member)
+
+    response = client.get(
+        "/questions/ask/suggestions/",
+        {"title": "HELP!! celery task runs twice", "body": "", "tags": ""},
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "Does this answer your question?" in html
+    assert original.title in html
+    assert "all capitals" not in html
+    assert "make it sound urgent" in html
+    assert SearchEvidence.objects.filter(user=member, source="similar").exists()
+    # FAQ entries were offered for this draft, so nothing counts as read until one is opened.
+    assert "FAQ entries for your draft" in html
+    assert not FaqEvidence.objects.filter(user=member).exists()
+
+
+def test_a_draft_no_faq_entry_matches_is_recorded_as_such(client):
+    from qa.models import FaqEvidence
+
+    member = UserFactory()
+    client.force_login(member)
+
+    client.get("/questions/ask/suggestions/", {"title": "zebrafish kubernetes xylophone"})
+
+    assert FaqEvidence.objects.get(user=member).no_match_query == "zebrafish kubernetes xylophone"
+
+
+def test_without_javascript_check_my_draft_keeps_the_draft_and_shows_suggestions(client):
+    question(title="Gunicorn worker timeout behind nginx")
+    client.force_login(UserFactory())
+
+    response = client.post(
+        "/questions/ask/",
+        {"preview": "1", "title": "gunicorn workers time out behind nginx", "body": "My body",
+         "tags": "django", "what_i_tried": "Raised the timeout to 60 seconds."},
+    )  # fmt: skip
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Gunicorn worker timeout behind nginx" in html
+    assert 'value="gunicorn workers time out behind nginx"' in html
+    assert "Raised the timeout to 60 seconds." in html
+    assert not Question.objects.filter(title__startswith="gunicorn").exists()
+
+
+def test_a_pasted_token_is_a_must_fix_hint_in_the_preview(client):
+    client.force_login(UserFactory())
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+
+    response = client.post(
+        "/questions/ask/", {"preview": "1", "title": "API rejects my token", "body": token}
+    )
+
+    assert "Must fix:" in response.content.decode()
