@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure a PostgreSQL and a Redis server are reachable for the test suite and
-# print the matching DATABASE_URL and REDIS_URL as shell exports.
+# print the matching DATABASE_URL and REDIS_URL as shell exports; also find Chromium
+# for the browser tests (CHROMIUM_PATH), installing Debian's package when missing.
 #
 # DATABASE_URL / REDIS_URL given in the environment are used as they are.
 # Otherwise private servers are started on loopback (PostgreSQL on port 54329,
@@ -81,5 +82,16 @@ ensure_redis() {
   echo "export REDIS_URL='redis://127.0.0.1:${REDIS_PORT}/0'"
 }
 
+ensure_chromium() {
+  # The browser journeys drive Debian's Chromium through Playwright.
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    echo "export CHROMIUM_PATH='$CHROMIUM_PATH'"
+    return
+  fi
+  command -v chromium >/dev/null 2>&1 || apt_install chromium CHROMIUM_PATH
+  echo "export CHROMIUM_PATH='$(command -v chromium)'"
+}
+
 ensure_postgres
 ensure_redis
+ensure_chromium

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 eval "$(scripts/test-services.sh)"
-export DATABASE_URL REDIS_URL
+export DATABASE_URL REDIS_URL CHROMIUM_PATH
 # Production-like settings: DEBUG off, so the secret must be given; plain HTTP on
 # loopback; mail is captured in memory by pytest-django.
 export DJANGO_DEBUG=0
