@@ -39,7 +39,7 @@ class UserQuerySet(models.QuerySet["User"]):
 
 
 class UserManagerWithQuerySet(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
-    pass
+    """Django's user manager with the QuerySet methods of UserQuerySet."""
 
 
 class User(AbstractUser):

@@ -42,7 +42,7 @@ TAG_CLEAN = re.compile(r"[^a-z0-9.+#-]+")
 
 
 class BadLine(ValueError):
-    pass
+    """A line of the import file that cannot be imported; the message says why."""
 
 
 @dataclass
