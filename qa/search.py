@@ -112,7 +112,7 @@ def search_questions(*, viewer: Any, query: str) -> SearchResult:
 # --- Similar threads, for the ask flow -------------------------------------------------
 
 SIMILAR_LIMIT = 10
-SIMILAR_CANDIDATES = 1000
+SIMILAR_CANDIDATES = 300
 _STOPWORDS_TEXT = """
 a an and are as at be but by can do does doing for from get gets got has have how i if in
 into is it its me my no not of on or so than that the their then there these this to use
@@ -174,9 +174,31 @@ def _similar_postgres(
     from django.db.models import Count, FloatField
     from django.db.models.functions import Cast
 
-    # The words are [a-z0-9] only, so a raw OR query is safe to build from them.
+    # The words are [a-z0-9] only, so raw queries are safe to build from them. Threads
+    # sharing two of the draft's words make a small, relevant candidate set; threads
+    # sharing any one word are the fallback when none shares two.
     tsquery = SearchQuery(" | ".join(words), search_type="raw", config="english")
-    candidates = visible.filter(search_vector=tsquery).values("pk")[:SIMILAR_CANDIDATES]
+    head = words[:8]
+    # Candidates come in tiers through the full-text index, most specific first: threads
+    # whose title (weight A) has all of the draft's words, then any two of them, then any
+    # one, then threads with any of the words anywhere; each tier fills what the cap
+    # leaves, so ranking sees the likeliest threads even when common words match most
+    # of the site.
+    in_title = [f"{w}:A" for w in head]
+    title_pairs = [f"({a} & {b})" for i, a in enumerate(in_title) for b in in_title[i + 1 :]]
+    tiers = [" & ".join(in_title), " | ".join(title_pairs), " | ".join(in_title)]
+    tiers = [t for t in tiers if t] + [" | ".join(words)]
+    candidates: list[int] = []
+    for tier in tiers:
+        room = SIMILAR_CANDIDATES - len(candidates)
+        if room <= 0:
+            break
+        query = SearchQuery(tier, search_type="raw", config="english")
+        candidates += (
+            visible.filter(search_vector=query)
+            .exclude(pk__in=candidates)
+            .values_list("pk", flat=True)[:room]
+        )
     rows = (
         Question.objects.filter(pk__in=candidates)
         .annotate(
