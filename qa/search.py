@@ -113,6 +113,8 @@ def search_questions(*, viewer: Any, query: str) -> SearchResult:
 
 SIMILAR_LIMIT = 10
 SIMILAR_CANDIDATES = 300
+# Once the title tiers have found this many threads, broader tiers add little but cost.
+ENOUGH_CANDIDATES = 60
 _STOPWORDS_TEXT = """
 a an and are as at be but by can do does doing for from get gets got has have how i if in
 into is it its me my no not of on or so than that the their then there these this to use
@@ -191,7 +193,7 @@ def _similar_postgres(
     candidates: list[int] = []
     for tier in tiers:
         room = SIMILAR_CANDIDATES - len(candidates)
-        if room <= 0:
+        if room <= 0 or len(candidates) >= ENOUGH_CANDIDATES:
             break
         query = SearchQuery(tier, search_type="raw", config="english")
         candidates += (
