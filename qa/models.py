@@ -126,6 +126,8 @@ class Question(models.Model):
     updated_at = models.DateTimeField()
     last_activity_at = models.DateTimeField(db_index=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The title alone, so similar-thread candidates come from the index without rechecks.
+    title_vector = SearchVectorField(null=True, editable=False)
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = QuestionQuerySet.as_manager()

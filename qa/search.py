@@ -182,22 +182,25 @@ def _similar_postgres(
     tsquery = SearchQuery(" | ".join(words), search_type="raw", config="english")
     head = words[:8]
     # Candidates come in tiers through the full-text index, most specific first: threads
-    # whose title (weight A) has all of the draft's words, then any two of them, then any
+    # whose title has all of the draft's words, then any two of them, then any
     # one, then threads with any of the words anywhere; each tier fills what the cap
     # leaves, so ranking sees the likeliest threads even when common words match most
     # of the site.
-    in_title = [f"{w}:A" for w in head]
-    title_pairs = [f"({a} & {b})" for i, a in enumerate(in_title) for b in in_title[i + 1 :]]
-    tiers = [" & ".join(in_title), " | ".join(title_pairs), " | ".join(in_title)]
-    tiers = [t for t in tiers if t] + [" | ".join(words)]
+    title_pairs = [f"({a} & {b})" for i, a in enumerate(head) for b in head[i + 1 :]]
+    tiers = [
+        ("title_vector", " & ".join(head)),
+        ("title_vector", " | ".join(title_pairs)),
+        ("title_vector", " | ".join(head)),
+        ("search_vector", " | ".join(words)),
+    ]
     candidates: list[int] = []
-    for tier in tiers:
+    for vector, tier in tiers:
         room = SIMILAR_CANDIDATES - len(candidates)
-        if room <= 0 or len(candidates) >= ENOUGH_CANDIDATES:
-            break
+        if not tier or room <= 0 or len(candidates) >= ENOUGH_CANDIDATES:
+            continue
         query = SearchQuery(tier, search_type="raw", config="english")
         candidates += (
-            visible.filter(search_vector=query)
+            visible.filter(**{vector: query})
             .exclude(pk__in=candidates)
             .values_list("pk", flat=True)[:room]
         )

@@ -40,6 +40,7 @@ from qa.models import (
 )
 
 TAG_NAME = re.compile(TAG_NAME_RE)
+TITLE_VECTOR = SearchVector("title", config="english")
 
 # Title and tags rank above the body; tags are matched as plain words.
 SEARCH_VECTOR = (
@@ -90,7 +91,9 @@ def resolve_tags(names: Sequence[Any]) -> list[Tag]:
 def search_vectors_refresh(*, question_ids: Sequence[int]) -> None:
     """Recompute the stored search vector of these questions (PostgreSQL only)."""
     if connection.vendor == "postgresql" and question_ids:
-        Question.objects.filter(pk__in=question_ids).update(search_vector=SEARCH_VECTOR)
+        Question.objects.filter(pk__in=question_ids).update(
+            search_vector=SEARCH_VECTOR, title_vector=TITLE_VECTOR
+        )
 
 
 def _ensure_can_edit(*, editor: User, author_id: int) -> None:
