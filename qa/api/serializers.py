@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 
+from community.api import UNSTORABLE, UNSTORABLE_MESSAGE
 from qa.models import (
     BODY_MAX,
     COMMENT_MAX,
@@ -19,19 +21,20 @@ from qa.search import MARK_START, MARK_STOP
 
 
 class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans and other non-strings instead of casting."""
+    """A CharField that refuses numbers, booleans and other non-strings instead of casting,
+    and text the database cannot store."""
 
     default_error_messages = {
         **serializers.CharField.default_error_messages,
         "not_a_string": "Give text here.",
-        "nul": "The text contains a NUL character; remove it.",
+        "unstorable": UNSTORABLE_MESSAGE,
     }
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_a_string")
-        if "\x00" in data:
-            self.fail("nul")
+        if UNSTORABLE.search(data):
+            self.fail("unstorable")
         return super().to_internal_value(data)
 
 
@@ -75,13 +78,16 @@ class QuestionOutput(serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url")
     author = AuthorOutput()
     tags = serializers.SerializerMethodField()
+    duplicate_of = serializers.IntegerField(
+        source="duplicate_of_id", allow_null=True, help_text="The thread this one duplicates."
+    )
 
     class Meta:
         model = Question
         fields = [
             "id", "url", "title", "body", "body_html", "author", "tags", "score", "status",
             "answer_count", "view_count", "created_at", "updated_at", "last_activity_at",
-            "accepted_answer_id", "closed_reason", "duplicate_of_id", "locked",
+            "accepted_answer_id", "closed_reason", "duplicate_of", "locked",
             "solution_note_html",
         ]  # fmt: skip
 
@@ -183,7 +189,11 @@ class VoteInput(serializers.Serializer):
 
     def validate_value(self, value: int) -> int:
         raw = self.initial_data.get("value")
-        if not isinstance(raw, int) or isinstance(raw, bool) or value not in (1, -1, 0):
+        # JSON must say a number; a form can only say text, so there the digits are checked.
+        typed = isinstance(raw, int) and not isinstance(raw, bool)
+        if isinstance(self.initial_data, QueryDict):
+            typed = raw in ("1", "-1", "0")
+        if not typed or value not in (1, -1, 0):
             raise serializers.ValidationError("A vote is 1 (up), -1 (down) or 0 (withdraw).")
         return value
 

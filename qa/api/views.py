@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +19,10 @@ from qa.api import serializers as s
 from qa.checklist import checklist_clean
 from qa.models import Answer, Question
 from qa.search import search_questions, similar_questions
+
+
+class QaApi(APIView):
+    """What every Q&A endpoint shares (the strict JSON parser is the project default)."""
 
 
 def _member(request: Request) -> User:
@@ -68,28 +72,25 @@ LIST_PARAMETERS = [
 ]
 
 
-class QuestionListCreateApi(APIView):
+class QuestionListCreateApi(QaApi):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
     @extend_schema(parameters=LIST_PARAMETERS, responses=s.QuestionOutput(many=True))
     def get(self, request: Request) -> Response:
         params = s.ListInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        if data.get("q", "").strip():
-            qs = search_questions(viewer=request.user, query=data["q"]).questions
-            if data.get("tag"):
-                qs = qs.filter(tags__slug=data["tag"])
-            if data.get("status") == "unanswered":
-                qs = qs.filter(answer_count=0)
-            elif data.get("status"):
-                qs = qs.filter(status=data["status"])
-        else:
-            qs = selectors.question_list(
-                viewer=request.user,
-                sort=data.get("sort", "active"),
-                tag=data.get("tag"),
-                status=data.get("status"),
-            )
-        return _paginated(request, self, qs, s.QuestionOutput)
+        query = data.get("q", "").strip()
+        sort, tag, state = data.get("sort", "active"), data.get("tag"), data.get("status")
+        listed = selectors.question_list(viewer=request.user, sort=sort, tag=tag, status=state)
+        if not query:
+            return _paginated(request, self, listed, s.QuestionOutput)
+        # A search keeps its ranking; the filters are the list's own, applied as a subquery.
+        found = search_questions(viewer=request.user, query=query).questions
+        if tag or state or sort == "unanswered":
+            found = found.filter(pk__in=listed.values("pk"))
+        services.evidence_record_search(user=request.user, query=query, source="search")
+        return _paginated(request, self, found, s.QuestionOutput)
 
     @extend_schema(request=s.QuestionInput, responses={201: s.QuestionDetailOutput})
     def post(self, request: Request) -> Response:
@@ -107,7 +108,9 @@ class QuestionListCreateApi(APIView):
         return _thread_response(request, question, status.HTTP_201_CREATED)
 
 
-class QuestionDetailApi(APIView):
+class QuestionDetailApi(QaApi):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
     @extend_schema(responses=s.QuestionDetailOutput)
     def get(self, request: Request, question_id: int) -> Response:
         return _thread_response(request, _question(request, question_id), reload=False)
@@ -123,7 +126,7 @@ class QuestionDetailApi(APIView):
         return _thread_response(request, question)
 
 
-class AnswerCreateApi(APIView):
+class AnswerCreateApi(QaApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=s.BodyInput, responses={201: s.AnswerOutput})
@@ -134,11 +137,10 @@ class AnswerCreateApi(APIView):
         answer = services.answer_post(
             author=_member(request), question=question, **data.validated_data
         )
-        answer.thread_comments = []  # type: ignore[attr-defined]
         return Response(s.AnswerOutput(answer).data, status=status.HTTP_201_CREATED)
 
 
-class CommentCreateApi(APIView):
+class CommentCreateApi(QaApi):
     permission_classes = [IsAuthenticated]
     kind = "question"
 
@@ -151,7 +153,7 @@ class CommentCreateApi(APIView):
         return Response(s.CommentOutput(comment).data, status=status.HTTP_201_CREATED)
 
 
-class VoteApi(APIView):
+class VoteApi(QaApi):
     permission_classes = [IsAuthenticated]
     kind = "question"
 
@@ -165,7 +167,7 @@ class VoteApi(APIView):
         return Response(s.VoteOutput({"score": score, "value": value}).data)
 
 
-class AnswerAcceptApi(APIView):
+class AnswerAcceptApi(QaApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=s.QuestionDetailOutput)
@@ -174,7 +176,7 @@ class AnswerAcceptApi(APIView):
         return _thread_response(request, question)
 
 
-class SolutionNoteApi(APIView):
+class SolutionNoteApi(QaApi):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=s.NoteInput, responses=s.QuestionDetailOutput)
@@ -188,7 +190,7 @@ class SolutionNoteApi(APIView):
         return _thread_response(request, question)
 
 
-class SearchApi(APIView):
+class SearchApi(QaApi):
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("page", int)],
         responses=s.SearchHitOutput(many=True),
@@ -203,13 +205,13 @@ class SearchApi(APIView):
         return _paginated(request, self, result.questions, s.SearchHitOutput)
 
 
-class TagListApi(APIView):
+class TagListApi(QaApi):
     @extend_schema(parameters=[OpenApiParameter("page", int)], responses=s.TagOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, selectors.tag_list(), s.TagOutput)
 
 
-class SimilarApi(APIView):
+class SimilarApi(QaApi):
     """Threads like a draft. A member's query is recorded as checklist evidence."""
 
     @extend_schema(
@@ -233,7 +235,7 @@ class SimilarApi(APIView):
         return Response(s.SimilarOutput(results, many=True).data)
 
 
-class FaqListApi(APIView):
+class FaqListApi(QaApi):
     @extend_schema(
         parameters=[OpenApiParameter("q", str), OpenApiParameter("page", int)],
         responses=s.FaqOutput(many=True),
@@ -251,7 +253,7 @@ class FaqListApi(APIView):
         return _paginated(request, self, entries, s.FaqOutput)
 
 
-class FaqDetailApi(APIView):
+class FaqDetailApi(QaApi):
     """One FAQ entry; opening it records it as checklist evidence for a member."""
 
     @extend_schema(responses=s.FaqOutput)

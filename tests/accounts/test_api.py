@@ -72,6 +72,35 @@ def test_token_endpoint_answers_400_for_a_body_that_is_not_json(api_client):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"login": "jo\\ud800", "password": "x"}', "login"),
+        (b'{"login": "jo\\u0000", "password": "x"}', "login"),
+        (b"[" * 100_000 + b"]" * 100_000, "detail"),
+    ],
+)
+def test_token_endpoint_refuses_json_the_database_cannot_hold(api_client, raw, field):
+    response = api_client.post("/api/v1/auth/token/", raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_me_refuses_an_unpaired_surrogate_and_changes_nothing(api_client):
+    user = UserFactory(display_name="Before")
+    api_client.force_authenticate(user)
+
+    response = api_client.patch(
+        "/api/v1/me/", b'{"display_name": "\\udc00"}', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "display_name" in response.json()
+    user.refresh_from_db()
+    assert user.display_name == "Before"
+
+
 def test_me_shows_and_updates_the_own_profile(api_client):
     user = UserFactory()
     api_client.force_authenticate(user)

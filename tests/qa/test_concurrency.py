@@ -33,6 +33,7 @@ def run_together(jobs: list[Callable[[], None]]) -> list[BaseException]:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a job is still running"
     return errors
 
 
@@ -62,6 +63,7 @@ def test_two_accepts_at_once_leave_one_accepted_answer():
     q.refresh_from_db()
     assert q.status == Question.Status.SOLVED
     assert q.accepted_answer_id in (first.pk, second.pk)
+    assert Question.objects.filter(accepted_answer__in=[first, second]).count() == 1
 
 
 def test_twenty_answers_at_once_count_twenty():
