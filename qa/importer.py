@@ -1,6 +1,6 @@
 """Import a community from JSON Lines (the format of shared/bench/make_dataset.py).
 
-Records, one JSON object a line, users before the questions that name them:
+One JSON object a line; users come before the posts that name them:
 
     {"type": "user", "id": "u7", "username": "user007", "email": "...",
      "display_name": "...", "date_joined": "2022-12-01T00:00:00Z"}
@@ -11,10 +11,27 @@ Records, one JSON object a line, users before the questions that name them:
      "comments": [{"id": "c1", "author": "u2", "body": "...", "created_at": "..."}],
      "votes": {"up": ["u1"], "down": []}}
 
-The file is streamed and written in batches, each in one transaction, with rendered
-HTML and search vectors filled in bulk. External ids are kept, so a second run of the
-same file updates the rows instead of duplicating them. Imported members get an
-unusable password: they sign in after a password reset.
+- Streamed: the file is read line by line as bytes and each line decoded on its own, so
+  memory holds one batch (BATCH_SIZE questions with their answers, comments and votes)
+  plus the map of user ids.
+- Each batch is written in one transaction: bulk upserts keyed on the external ids
+  (usernames for members), Markdown rendered into HTML, and the search vectors of its
+  questions refreshed in one UPDATE.
+- A second run of the same file updates the rows instead of duplicating them. The
+  imported threads' tags, votes, accepted answers and scores then follow the file (votes
+  cast here on those threads are replaced); hidden posts stay hidden, closed threads
+  stay closed, and answers posted here stay and are counted.
+- Titles over 150 characters are cut at a word; tag names are brought into our alphabet
+  (lower case letters, digits and . + # -) and the first five kept; a member's vote on
+  their own post is dropped.
+- Members are matched on their username. Imported members get an unusable password and
+  an unverified address: they sign in after a password reset. A member who already has
+  a password here keeps their address and name whatever the file says.
+- A bad line (not UTF-8, not JSON, wrong types, missing fields, unknown author, a body
+  over 30,000 characters...) is reported with its number. With on_error="skip" it is
+  left out and the import goes on; with on_error="stop" the import stops there, and the
+  batch it belonged to is not written (earlier batches stay, unless the whole import
+  runs in one transaction with atomic=True).
 """
 
 from __future__ import annotations
@@ -24,25 +41,50 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import BigIntegerField, Case, Count, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from accounts.models import User
 from qa.markdown import render_markdown
-from qa.models import BODY_MAX, COMMENT_MAX, TITLE_MAX, Answer, Comment, Question, Tag, Vote
+from qa.models import (
+    BODY_MAX,
+    COMMENT_MAX,
+    TAG_NAME_RE,
+    TAGS_MAX,
+    TITLE_MAX,
+    Answer,
+    Comment,
+    Question,
+    Tag,
+    Vote,
+)
 from qa.services import search_vectors_refresh
 
 BATCH_SIZE = 500
+USER_BATCH_SIZE = 2000
+# A longer line is refused without being read into memory.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_VIEWS = 2**31 - 1
 TAG_CLEAN = re.compile(r"[^a-z0-9.+#-]+")
+TAG_NAME = re.compile(TAG_NAME_RE)
+CLOSED = Question.Status.CLOSED
 
 
 class BadLine(ValueError):
     """A line of the import file that cannot be imported; the message says why."""
+
+
+class ImportStopped(Exception):
+    """A bad line with on_error="stop"; the message names the line."""
 
 
 @dataclass
@@ -54,6 +96,13 @@ class Stats:
     votes: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"Imported {self.users:,} users, {self.questions:,} questions, "
+            f"{self.answers:,} answers, {self.comments:,} comments and {self.votes:,} votes "
+            f"in {self.seconds:.1f} s; {len(self.skipped):,} bad lines skipped."
+        )
 
 
 @dataclass
@@ -77,6 +126,7 @@ class ParsedAnswer:
 
 @dataclass
 class ParsedQuestion:
+    line: int
     external_id: str
     author_id: int
     title: str
@@ -88,56 +138,105 @@ class ParsedQuestion:
     comments: list[ParsedComment]
     votes: dict[int, int]
 
+    def post_ids(self) -> set[str]:
+        """The external ids of its answers and comments, prefixed by kind."""
+        ids = {f"a:{a.external_id}" for a in self.answers}
+        ids.update(f"c:{c.external_id}" for c in self.comments)
+        ids.update(f"c:{c.external_id}" for a in self.answers for c in a.comments)
+        return ids
+
+    def last_activity(self) -> dt.datetime:
+        times = [self.created_at, *(a.created_at for a in self.answers)]
+        times += [c.created_at for c in self.comments]
+        times += [c.created_at for a in self.answers for c in a.comments]
+        return max(times)
+
+
+# --- Reading one record ----------------------------------------------------------------
+
 
 def _text(record: dict[str, Any], key: str, *, max_length: int, required: bool = True) -> str:
-    value = record.get(key, "" if not required else None)
+    value = record.get(key, None if required else "")
+    if value is None and not required:
+        value = ""
     if not isinstance(value, str):
-        raise BadLine(f"{key!r} must be a string")
+        raise BadLine(f"{key!r} must be a string" if key in record else f"{key!r} is missing")
     if "\x00" in value:
         raise BadLine(f"{key!r} contains a NUL character")
     value = value.strip()
     if required and not value:
         raise BadLine(f"{key!r} is empty")
     if len(value) > max_length:
-        raise BadLine(f"{key!r} is longer than {max_length:,} characters")
+        raise BadLine(f"{key!r} is longer than {max_length:,} characters ({len(value):,})")
     return value
 
 
 def _id(record: dict[str, Any], key: str = "id") -> str:
     value = record.get(key)
-    if not isinstance(value, str) or not value or len(value) > 64:
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
         raise BadLine(f"{key!r} must be a non-empty string of at most 64 characters")
     return value
 
 
 def _time(record: dict[str, Any], key: str) -> dt.datetime:
     value = record.get(key)
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise BadLine(f"{key!r} must be an ISO 8601 date and time")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _objects(record: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BadLine(f"{key!r} must be a list of objects")
+    return value
+
+
 def _title(record: dict[str, Any]) -> str:
     title = " ".join(_text(record, "title", max_length=10_000).split())
     if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+        cut = title[: TITLE_MAX - 1]
+        title = (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
     return title
 
 
 def tag_name(raw: str) -> str:
-    """A tag name from another forum, in our alphabet: lower case, a-z 0-9 . + # -."""
-    name = TAG_CLEAN.sub("-", raw.strip().lower()).strip("-.")[:35]
-    if not name:
+    """A tag name from another forum in our alphabet: "C++ / STL" becomes "c++-stl"."""
+    name = TAG_CLEAN.sub("-", raw.strip().lower())
+    name = re.sub(r"-{2,}", "-", name).lstrip(".+#-")[:35].rstrip("-.")
+    if not TAG_NAME.match(name):
         raise BadLine(f"tag {raw!r} has no usable characters")
     return name
 
 
+def tag_slug(name: str, taken: Callable[[str], bool]) -> str:
+    """A slug for a new tag, c++ → c-plus-plus, with a number added if it is taken."""
+    base = slugify(name.replace("+", "-plus").replace("#", "-sharp")).strip("-")[:36] or "tag"
+    slug, n = base, 1
+    while taken(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 class Importer:
     def __init__(
-        self, *, on_error: str = "skip", progress: Callable[[str], None] | None = None
+        self,
+        *,
+        on_error: str = "skip",
+        atomic: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
+        if on_error not in ("skip", "stop"):
+            raise ValueError("on_error is skip or stop")
         self.on_error = on_error
+        self.atomic = atomic
         self.progress = progress or (lambda message: None)
         self.stats = Stats()
         self.users: dict[str, int] = {}
@@ -145,51 +244,63 @@ class Importer:
 
     # -- reading ------------------------------------------------------------------
 
-    def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, raw in enumerate(stream, start=1):
+    def _records(self, stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line number, object) for each line that holds a JSON object."""
+        number = 0
+        while raw := stream.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = stream.readline(1 << 20)
+                self._bad(number, f"longer than {MAX_LINE_BYTES:,} bytes")
+                continue
             if not raw.strip():
                 continue
             try:
                 record = json.loads(raw.decode("utf-8"))
-                if not isinstance(record, dict):
-                    raise BadLine("a line must be a JSON object")
-                yield number, record
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                self._bad(number, f"not valid UTF-8 JSON ({error})")
-            except BadLine as error:
-                self._bad(number, str(error))
+            except UnicodeDecodeError as error:
+                self._bad(number, f"not valid UTF-8 ({error.reason} at byte {error.start})")
+                continue
+            except json.JSONDecodeError as error:
+                self._bad(number, f"not valid JSON ({error.msg}, column {error.colno})")
+                continue
+            if not isinstance(record, dict):
+                self._bad(number, "a line must hold a JSON object")
+                continue
+            yield number, record
 
     def _bad(self, number: int, reason: str) -> None:
         self.stats.skipped.append((number, reason))
         self.progress(f"line {number}: {reason}")
         if self.on_error == "stop":
-            raise BadLine(f"line {number}: {reason}")
+            raise ImportStopped(f"line {number}: {reason}")
 
     def _author(self, record: dict[str, Any], key: str = "author") -> int:
         external = _id(record, key)
         if external not in self.users:
-            raise BadLine(f"unknown {key} {external!r} (users must come before their posts)")
+            raise BadLine(f"unknown {key} {external!r} (users come before their posts)")
         return self.users[external]
 
-    def _votes(self, record: dict[str, Any]) -> dict[int, int]:
-        votes = record.get("votes") or {"up": [], "down": []}
+    def _votes(self, record: dict[str, Any], author_id: int) -> dict[int, int]:
+        """Voter id → +1 or -1; a vote on one's own post is dropped."""
+        votes = record.get("votes")
+        if votes is None:
+            return {}
         if not isinstance(votes, dict):
             raise BadLine("'votes' must be an object with 'up' and 'down' lists")
         result: dict[int, int] = {}
         for key, value in (("up", 1), ("down", -1)):
-            ids = votes.get(key, [])
-            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            voters = votes.get(key) or []
+            if not isinstance(voters, list) or not all(isinstance(v, str) for v in voters):
                 raise BadLine(f"'votes.{key}' must be a list of user ids")
-            for external in ids:
+            for external in voters:
                 if external not in self.users:
                     raise BadLine(f"unknown voter {external!r}")
                 result[self.users[external]] = value
+        result.pop(author_id, None)
         return result
 
     def _comments(self, record: dict[str, Any]) -> list[ParsedComment]:
-        comments = record.get("comments") or []
-        if not isinstance(comments, list):
-            raise BadLine("'comments' must be a list")
         return [
             ParsedComment(
                 external_id=_id(c),
@@ -197,76 +308,102 @@ class Importer:
                 body=_text(c, "body", max_length=COMMENT_MAX),
                 created_at=_time(c, "created_at"),
             )
-            for c in comments
-            if isinstance(c, dict) or _raise("each comment must be an object")
+            for c in _objects(record, "comments")
         ]
 
-    def _question(self, record: dict[str, Any]) -> ParsedQuestion:
+    def _answer(self, record: dict[str, Any]) -> ParsedAnswer:
+        author_id = self._author(record)
+        accepted = record.get("accepted", False)
+        if not isinstance(accepted, bool):
+            raise BadLine("'accepted' must be true or false")
+        return ParsedAnswer(
+            external_id=_id(record),
+            author_id=author_id,
+            body=_text(record, "body", max_length=BODY_MAX),
+            created_at=_time(record, "created_at"),
+            accepted=accepted,
+            comments=self._comments(record),
+            votes=self._votes(record, author_id),
+        )
+
+    def _question(self, number: int, record: dict[str, Any]) -> ParsedQuestion:
         tags = record.get("tags")
         if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
             raise BadLine("'tags' must be a non-empty list of strings")
-        answers = record.get("answers") or []
-        if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
-            raise BadLine("'answers' must be a list of objects")
         views = record.get("views", 0)
-        if not isinstance(views, int) or isinstance(views, bool) or views < 0:
-            raise BadLine("'views' must be a whole number")
+        if not isinstance(views, int) or isinstance(views, bool) or not 0 <= views <= MAX_VIEWS:
+            raise BadLine("'views' must be a whole number, 0 or more")
         author_id = self._author(record)
-        votes = self._votes(record)
-        votes.pop(author_id, None)
-        return ParsedQuestion(
+        question = ParsedQuestion(
+            line=number,
             external_id=_id(record),
             author_id=author_id,
             title=_title(record),
             body=_text(record, "body", max_length=BODY_MAX),
-            tags=list(dict.fromkeys(tag_name(t) for t in tags))[:5],
+            tags=list(dict.fromkeys(tag_name(t) for t in tags))[:TAGS_MAX],
             created_at=_time(record, "created_at"),
             views=views,
-            answers=[
-                ParsedAnswer(
-                    external_id=_id(a),
-                    author_id=self._author(a),
-                    body=_text(a, "body", max_length=BODY_MAX),
-                    created_at=_time(a, "created_at"),
-                    accepted=a.get("accepted") is True,
-                    comments=self._comments(a),
-                    votes=self._votes(a),
-                )
-                for a in answers
-            ],
+            answers=[self._answer(a) for a in _objects(record, "answers")],
             comments=self._comments(record),
-            votes=votes,
+            votes=self._votes(record, author_id),
         )
-
-    # -- writing ------------------------------------------------------------------
+        count = len(question.answers) + len(question.comments)
+        count += sum(len(a.comments) for a in question.answers)
+        if len(question.post_ids()) != count:
+            raise BadLine("an answer or comment id appears twice")
+        return question
 
     def _user(self, record: dict[str, Any]) -> tuple[str, User]:
+        username = _text(record, "username", max_length=150)
+        try:
+            User.username_validator(username)
+        except ValidationError as error:
+            raise BadLine("'username' may hold letters, digits and @ . + - _ only") from error
+        email = _text(record, "email", max_length=254, required=False)
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError as error:
+                raise BadLine("'email' is not an email address") from error
         user = User(
-            username=_text(record, "username", max_length=150),
-            email=_text(record, "email", max_length=254, required=False),
+            username=username,
+            email=email,
             display_name=_text(record, "display_name", max_length=80, required=False),
             date_joined=_time(record, "date_joined")
-            if record.get("date_joined")
+            if record.get("date_joined") is not None
             else dt.datetime.now(tz=dt.UTC),
         )
         user.set_unusable_password()
         return _id(record), user
 
+    # -- writing ------------------------------------------------------------------
+
     def _write_users(self, parsed: list[tuple[str, User]]) -> None:
+        """New members are created; a member already here is matched on the username. Their
+        address and name follow the file only while they have no password of their own:
+        once someone has signed in here, the account is theirs."""
         # The last record wins when a username repeats within a batch.
-        by_name = {user.username: user for _, user in parsed}
-        users = list(by_name.values())
-        User.objects.bulk_create(
-            users,
-            update_conflicts=True,
-            unique_fields=["username"],
-            update_fields=["email", "display_name"],
-        )
-        ids = dict(
-            User.objects.filter(username__in=[u.username for u in users]).values_list(
-                "username", "pk"
+        users = {user.username: user for _, user in parsed}
+        existing = {
+            u.username: u
+            for u in User.objects.filter(username__in=users).only(
+                "username", "password", "email", "display_name"
             )
+        }
+        User.objects.bulk_create(
+            [u for name, u in users.items() if name not in existing], ignore_conflicts=True
         )
+        changed = []
+        for name, member in existing.items():
+            new = users[name]
+            if not member.has_usable_password() and (member.email, member.display_name) != (
+                new.email,
+                new.display_name,
+            ):
+                member.email, member.display_name = new.email, new.display_name
+                changed.append(member)
+        User.objects.bulk_update(changed, ["email", "display_name"])
+        ids = dict(User.objects.filter(username__in=users).values_list("username", "pk"))
         for external, user in parsed:
             self.users[external] = ids[user.username]
         self.stats.users += len(users)
@@ -275,56 +412,71 @@ class Importer:
         missing = names - self.tags.keys()
         if not missing:
             return
-        Tag.objects.bulk_create(
-            [Tag(name=n, slug=slugify(n) or n) for n in missing], ignore_conflicts=True
-        )
+        self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+        new: list[Tag] = []
+        for name in sorted(missing - self.tags.keys()):
+            slug = tag_slug(
+                name,
+                lambda s: any(t.slug == s for t in new) or Tag.objects.filter(slug=s).exists(),
+            )
+            new.append(Tag(name=name, slug=slug))
+        Tag.objects.bulk_create(new)
         self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
 
     def _write_questions(self, batch: list[ParsedQuestion]) -> None:
         self._tag_ids({t for q in batch for t in q.tags})
-        questions = []
-        for q in batch:
-            times = [q.created_at, *(a.created_at for a in q.answers)]
-            times += [c.created_at for c in q.comments]
-            times += [c.created_at for a in q.answers for c in a.comments]
-            questions.append(
-                Question(
-                    external_id=q.external_id, author_id=q.author_id, title=q.title,
-                    body=q.body, body_html=render_markdown(q.body), tag_names=" ".join(q.tags),
-                    created_at=q.created_at, updated_at=q.created_at, last_activity_at=max(times),
-                    view_count=q.views, score=sum(q.votes.values()),
-                    answer_count=len(q.answers), status=Question.Status.OPEN,
-                )
-            )  # fmt: skip
+        qids = self._upsert_questions(batch)
+        self._replace_tags(batch, qids)
+        aids = self._upsert_answers(batch, qids)
+        comments = self._upsert_comments(batch, qids, aids)
+        votes = self._replace_votes(batch, qids, aids)
+        self._settle_threads(batch, qids, aids)
+        search_vectors_refresh(question_ids=list(qids.values()))
+
+        self.stats.questions += len(batch)
+        self.stats.answers += len(aids)
+        self.stats.comments += comments
+        self.stats.votes += votes
+
+    def _upsert_questions(self, batch: list[ParsedQuestion]) -> dict[str, int]:
+        questions = [
+            Question(
+                external_id=q.external_id, author_id=q.author_id, title=q.title, body=q.body,
+                body_html=render_markdown(q.body), tag_names=" ".join(q.tags),
+                created_at=q.created_at, updated_at=q.created_at,
+                last_activity_at=q.last_activity(), view_count=q.views,
+                score=sum(q.votes.values()), answer_count=len(q.answers),
+            )
+            for q in batch
+        ]  # fmt: skip
         Question.objects.bulk_create(
             questions,
             update_conflicts=True,
             unique_fields=["external_id"],
             update_fields=[
                 "author", "title", "body", "body_html", "tag_names", "created_at", "updated_at",
-                "last_activity_at", "view_count", "score", "answer_count",
+                "last_activity_at", "view_count", "score",
             ],
         )  # fmt: skip
-        qids = dict(
-            Question.objects.filter(external_id__in=[q.external_id for q in batch]).values_list(
-                "external_id", "pk"
-            )
-        )
-        Through = Question.tags.through
-        Through.objects.filter(question_id__in=qids.values()).delete()
-        Through.objects.bulk_create(
+        return _ids(Question, questions)
+
+    def _replace_tags(self, batch: list[ParsedQuestion], qids: dict[str, int]) -> None:
+        through = Question.tags.through
+        through.objects.filter(question_id__in=qids.values()).delete()
+        through.objects.bulk_create(
             [
-                Through(question_id=qids[q.external_id], tag_id=self.tags[t])
+                through(question_id=qids[q.external_id], tag_id=self.tags[name])
                 for q in batch
-                for t in q.tags
+                for name in q.tags
             ]
         )
 
+    def _upsert_answers(self, batch: list[ParsedQuestion], qids: dict[str, int]) -> dict[str, int]:
         answers = [
             Answer(
-                external_id=a.external_id, question_id=qids[q.external_id], author_id=a.author_id,
-                body=a.body, body_html=render_markdown(a.body), created_at=a.created_at,
-                updated_at=a.created_at, score=sum(a.votes.values()),
+                external_id=a.external_id, question_id=qids[q.external_id],
+                author_id=a.author_id, body=a.body, body_html=render_markdown(a.body),
+                created_at=a.created_at, updated_at=a.created_at, score=sum(a.votes.values()),
             )
             for q in batch
             for a in q.answers
@@ -333,82 +485,104 @@ class Importer:
             answers,
             update_conflicts=True,
             unique_fields=["external_id"],
-            update_fields=["question", "author", "body", "body_html", "created_at", "updated_at",
-                           "score"],
+            update_fields=[
+                "question", "author", "body", "body_html", "created_at", "updated_at", "score",
+            ],
         )  # fmt: skip
-        aids = dict(
-            Answer.objects.filter(external_id__in=[a.external_id for a in answers]).values_list(
-                "external_id", "pk"
+        return _ids(Answer, answers)
+
+    def _upsert_comments(
+        self, batch: list[ParsedQuestion], qids: dict[str, int], aids: dict[str, int]
+    ) -> int:
+        def comment(c: ParsedComment, **post: int | None) -> Comment:
+            return Comment(
+                external_id=c.external_id,
+                author_id=c.author_id,
+                body=c.body,
+                body_html=render_markdown(c.body),
+                created_at=c.created_at,
+                **post,
             )
-        )
 
         comments = [
-            Comment(external_id=c.external_id, question_id=qids[q.external_id],
-                    author_id=c.author_id, body=c.body, body_html=render_markdown(c.body),
-                    created_at=c.created_at)
-            for q in batch for c in q.comments
-        ] + [
-            Comment(external_id=c.external_id, answer_id=aids[a.external_id],
-                    author_id=c.author_id, body=c.body, body_html=render_markdown(c.body),
-                    created_at=c.created_at)
-            for q in batch for a in q.answers for c in a.comments
-        ]  # fmt: skip
+            comment(c, question_id=qids[q.external_id], answer_id=None)
+            for q in batch
+            for c in q.comments
+        ]
+        comments += [
+            comment(c, question_id=None, answer_id=aids[a.external_id])
+            for q in batch
+            for a in q.answers
+            for c in a.comments
+        ]
         Comment.objects.bulk_create(
             comments,
             update_conflicts=True,
             unique_fields=["external_id"],
             update_fields=["question", "answer", "author", "body", "body_html", "created_at"],
         )
+        return len(comments)
 
+    def _replace_votes(
+        self, batch: list[ParsedQuestion], qids: dict[str, int], aids: dict[str, int]
+    ) -> int:
         Vote.objects.filter(question_id__in=qids.values()).delete()
         Vote.objects.filter(answer_id__in=aids.values()).delete()
         votes = [
             Vote(user_id=user_id, question_id=qids[q.external_id], value=value)
             for q in batch
             for user_id, value in q.votes.items()
-        ] + [
+        ]
+        votes += [
             Vote(user_id=user_id, answer_id=aids[a.external_id], value=value)
             for q in batch
             for a in q.answers
             for user_id, value in a.votes.items()
-            if user_id != a.author_id
         ]
         Vote.objects.bulk_create(votes)
+        return len(votes)
 
-        # Two set-based UPDATEs rather than one CASE per row: reset, then mark the solved.
-        chosen = [
-            next(a.external_id for a in q.answers if a.accepted)
+    def _settle_threads(
+        self, batch: list[ParsedQuestion], qids: dict[str, int], aids: dict[str, int]
+    ) -> None:
+        """Accepted answer and status from the file (a closed thread stays closed), and
+        the answer count from the database, which also holds answers posted here."""
+        accepted = {
+            qids[q.external_id]: aids[next(a.external_id for a in q.answers if a.accepted)]
             for q in batch
             if any(a.accepted for a in q.answers)
-        ]
-        Question.objects.filter(pk__in=qids.values()).update(
-            accepted_answer=None, status=Question.Status.OPEN
+        }
+        # An answer moved here from another thread cannot stay accepted over there.
+        Question.objects.filter(accepted_answer__in=accepted.values()).exclude(
+            pk__in=accepted.keys()
+        ).update(accepted_answer=None)
+        answer_count = (
+            Answer.objects.filter(question=OuterRef("pk"))
+            .order_by()
+            .values("question")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        if chosen:
-            Question.objects.filter(answers__external_id__in=chosen).update(
-                status=Question.Status.SOLVED,
-                accepted_answer=Subquery(
-                    Answer.objects.filter(question=OuterRef("pk"), external_id__in=chosen).values(
-                        "pk"
-                    )[:1]
-                ),
-            )
-        search_vectors_refresh(question_ids=list(qids.values()))
-
-        self.stats.questions += len(batch)
-        self.stats.answers += len(answers)
-        self.stats.comments += len(comments)
-        self.stats.votes += len(votes)
+        Question.objects.filter(pk__in=qids.values()).update(
+            accepted_answer=Case(
+                *(When(pk=qid, then=Value(aid)) for qid, aid in accepted.items()),
+                default=Value(None),
+                output_field=BigIntegerField(),
+            ),
+            status=Case(
+                When(status=CLOSED, then=Value(CLOSED)),
+                When(pk__in=list(accepted), then=Value(Question.Status.SOLVED)),
+                default=Value(Question.Status.OPEN),
+            ),
+            answer_count=Coalesce(Subquery(answer_count), 0),
+        )
 
     # -- driving ------------------------------------------------------------------
 
     def run(self, stream: IO[bytes]) -> Stats:
+        """Import the stream; raises ImportStopped at a bad line with on_error="stop"."""
         started = time.monotonic()
-        if self.on_error == "stop":
-            # All or nothing: a bad line stops the import and nothing stays written.
-            with transaction.atomic():
-                self._run(stream, started)
-        else:
+        with transaction.atomic() if self.atomic else nullcontext():
             self._run(stream, started)
         self.stats.seconds = time.monotonic() - started
         return self.stats
@@ -416,6 +590,7 @@ class Importer:
     def _run(self, stream: IO[bytes], started: float) -> None:
         users: list[tuple[str, User]] = []
         questions: list[ParsedQuestion] = []
+        post_ids: set[str] = set()
 
         def flush_users() -> None:
             if users:
@@ -428,22 +603,31 @@ class Importer:
                 with transaction.atomic():
                     self._write_questions(questions)
                 questions.clear()
+                post_ids.clear()
                 rate = self.stats.questions / max(time.monotonic() - started, 0.001)
-                self.progress(f"{self.stats.questions:,} questions ({rate:,.0f}/s)")
+                self.progress(
+                    f"{self.stats.questions:,} questions, {self.stats.answers:,} answers "
+                    f"({rate:,.0f} questions/s)"
+                )
 
-        for number, record in self._lines(stream):
+        for number, record in self._records(stream):
             try:
                 kind = record.get("type")
                 if kind == "user":
                     users.append(self._user(record))
-                    if len(users) >= BATCH_SIZE * 4:
+                    if len(users) >= USER_BATCH_SIZE:
                         flush_users()
                 elif kind == "question":
                     flush_users()
-                    parsed = self._question(record)
-                    if any(q.external_id == parsed.external_id for q in questions):
+                    parsed = self._question(number, record)
+                    ids = parsed.post_ids()
+                    # One upsert cannot touch a row twice: a repeated id starts a new batch.
+                    if ids & post_ids or any(
+                        q.external_id == parsed.external_id for q in questions
+                    ):
                         flush_questions()
                     questions.append(parsed)
+                    post_ids.update(ids)
                     if len(questions) >= BATCH_SIZE:
                         flush_questions()
                 else:
@@ -454,5 +638,10 @@ class Importer:
         flush_questions()
 
 
-def _raise(message: str) -> bool:
-    raise BadLine(message)
+def _ids(model: Any, rows: list[Any]) -> dict[str, int]:
+    """External id → primary key of rows just upserted (PostgreSQL and SQLite return
+    the keys from the upsert itself; otherwise they are read back)."""
+    if all(row.pk for row in rows):
+        return {row.external_id: row.pk for row in rows}
+    found = model.objects.filter(external_id__in=[row.external_id for row in rows])
+    return dict(found.values_list("external_id", "pk"))

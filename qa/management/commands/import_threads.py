@@ -8,28 +8,39 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qa.importer import BadLine, Importer
+from qa.importer import Importer, ImportStopped
 
 
 class Command(BaseCommand):
     help = (
         "Import users, questions, answers, comments, votes and accepted answers from a JSON "
-        "Lines file (the format of shared/bench/make_dataset.py). Running the same file again "
-        "updates the rows instead of duplicating them. With --on-error=skip (the default) a "
-        "bad line is reported with its number and skipped, and every batch is committed as "
-        "it goes; with --on-error=stop the first bad line stops the import and the whole "
-        "import is rolled back, so nothing of it stays."
+        "Lines file (the format of shared/bench/make_dataset.py), streamed and written in "
+        "batches of 500 questions, each batch in one transaction. Running the same file "
+        "again updates the rows instead of duplicating them. A bad line is reported on "
+        "standard error with its number. With --on-error=skip (the default) it is left out "
+        "and the import goes on. With --on-error=stop the import stops at the first bad line "
+        "with a non-zero exit status; nothing of the batch that line belongs to is written, "
+        "but the batches before it stay (run the fixed file again to finish: it picks up "
+        "where it stopped), unless --atomic is given, which runs the whole import in one "
+        "transaction so that a stop leaves nothing at all."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The .jsonl file, or - for standard input.")
-        parser.add_argument("--on-error", choices=["skip", "stop"], default="skip")
+        parser.add_argument(
+            "--on-error",
+            choices=["skip", "stop"],
+            default="skip",
+            help="skip a bad line and go on (default), or stop there.",
+        )
+        parser.add_argument(
+            "--atomic",
+            action="store_true",
+            help="Run the whole import in one transaction: all or nothing.",
+        )
 
-    def handle(self, *args: Any, file: Path, on_error: str, **options: Any) -> None:
-        def progress(message: str) -> None:
-            self.stderr.write(message)
-
-        importer = Importer(on_error=on_error, progress=progress)
+    def handle(self, *args: Any, file: Path, on_error: str, atomic: bool, **options: Any) -> None:
+        importer = Importer(on_error=on_error, atomic=atomic, progress=self.stderr.write)
         try:
             if str(file) == "-":
                 stats = importer.run(sys.stdin.buffer)
@@ -38,10 +49,10 @@ class Command(BaseCommand):
                     raise CommandError(f"{file} is not a file.")
                 with file.open("rb") as stream:
                     stats = importer.run(stream)
-        except BadLine as error:
-            raise CommandError(f"Import stopped and rolled back: {error}") from error
-        self.stdout.write(
-            f"Imported {stats.users:,} users, {stats.questions:,} questions, "
-            f"{stats.answers:,} answers, {stats.comments:,} comments and {stats.votes:,} votes "
-            f"in {stats.seconds:.1f} s; {len(stats.skipped):,} bad lines skipped."
-        )
+        except ImportStopped as error:
+            kept = "nothing was kept" if atomic else "earlier batches were kept"
+            raise CommandError(
+                f"Import stopped at {error}; its batch was not written, {kept}. "
+                f"{importer.stats.summary()}"
+            ) from error
+        self.stdout.write(stats.summary())
