@@ -1,9 +1,15 @@
 """Search over the threads a viewer may see.
 
-PostgreSQL: the stored search vector (title and tags weighted above the body), a
-websearch_to_tsquery query, and ranking over a capped candidate set so a common
-word stays fast on a large site. SQLite (embedded): every word must appear in the
-title or the body; title matches rank first.
+PostgreSQL: the stored search vector (title and tags weighted A, the body B), a
+websearch_to_tsquery query ("quoted phrases", -excluded words, or), and ranking over a
+capped candidate set, so that a common word stays fast on a large site. A thread whose
+title alone matches the query (the stored title vector) ranks above every thread that
+matches through its body or tags. A search that finds little gets a "did you mean":
+each word that few threads contain is respelled after the closest word of the titles
+similar to it (the trigram index on titles) or of the tag names.
+
+SQLite (embedded): every word must appear in the title or the body, a -word must not;
+threads with more of the words in their title come first.
 """
 
 from __future__ import annotations
@@ -13,15 +19,39 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
+from django.db import connection, connections, router
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 
-from qa.models import Question
+from qa.models import Question, Tag
 
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
 # Ranking looks at no more than this many matching threads.
 CANDIDATE_CAP = 2000
+# ts_rank weights of the stored vector's D, C, B (the body) and A (title and tags).
+RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
+# A search with fewer results than this looks for a "did you mean".
+SUGGEST_BELOW = 3
+# At most this many words of a query are respelled; each reads this many similar titles.
+SUGGEST_WORDS = 5
+SUGGEST_TITLES = 40
+SUGGEST_TAGS = 40
+# difflib ratio a respelling needs (migratoin → migration is 0.89, migrate 0.75).
+SUGGEST_CUTOFF = 0.8
 # Snippets are plain text with these private-use characters around the matches; the
 # template escapes the text and only then turns them into <mark> elements.
 MARK_START, MARK_STOP = "\ue000", "\ue001"
@@ -32,6 +62,10 @@ SNIPPET_OPTIONS: dict[str, Any] = {
     "fragment_delimiter": " … ",
 }
 
+WORD = re.compile(r"[^\W_]+")
+# As in websearch_to_tsquery: a minus before a word or a quoted phrase excludes it.
+EXCLUDED = re.compile(r'(?:^|(?<=\s))-("[^"]*"?|\S+)')
+
 
 @dataclass
 class SearchResult:
@@ -39,39 +73,61 @@ class SearchResult:
     suggestion: str | None = None
 
 
-def _suggestion(visible: QuerySet[Question], query: str) -> str | None:
-    """A respelled query when nothing matched: each word swapped for the closest word of a
-    visible thread's title, found through the trigram index on titles."""
-    words = WORD.findall(query)
-    changed = False
-    for word in list(dict.fromkeys(w for w in words if len(w) >= 4))[:8]:
-        known = SearchQuery(word, search_type="plain", config="english")
-        if visible.filter(search_vector=known).exists():
-            continue
-        titles = visible.filter(title__trigram_word_similar=word).values_list("title", flat=True)
-        vocabulary = {w.lower() for title in titles[:30] for w in WORD.findall(title)}
-        vocabulary.discard(word.lower())
-        best = difflib.get_close_matches(word.lower(), vocabulary, n=1, cutoff=0.75)
-        if best:
-            query = re.sub(rf"\b{re.escape(word)}\b", best[0], query)
-            changed = True
-    return query if changed else None
+def query_words(query: str) -> list[str]:
+    """The words a query asks for, in lower case, once each; excluded words left out."""
+    words = (w.lower() for w in WORD.findall(EXCLUDED.sub(" ", query)))
+    return [w for w in dict.fromkeys(words) if w != "or"]
+
+
+def excluded_words(query: str) -> list[str]:
+    return [w.lower() for token in EXCLUDED.findall(query) for w in WORD.findall(token)]
+
+
+# --- PostgreSQL --------------------------------------------------------------------------
+
+
+def _candidates(matching: QuerySet[Question], tsquery: SearchQuery) -> list[int]:
+    """Ids of up to CANDIDATE_CAP matching threads, read through the full-text index.
+
+    Past the cap that slice is arbitrary and could miss the few threads whose title says
+    it all, so then up to half the cap is taken first from the threads whose title alone
+    matches (through the index on the title vector): they are the ones ranked first.
+    """
+    ids = list(matching.values_list("pk", flat=True)[: CANDIDATE_CAP + 1])
+    if len(ids) <= CANDIDATE_CAP:
+        return ids
+    titled = matching.filter(title_vector=tsquery).values_list("pk", flat=True)
+    return list(dict.fromkeys([*titled[: CANDIDATE_CAP // 2], *ids]))[:CANDIDATE_CAP]
+
+
+def _rank(tsquery: SearchQuery) -> Any:
+    """1 when the title alone matches the query, plus the weighted rank squeezed below 1
+    (normalization 1|32: divided by the log of the length, then rank/(rank+1)), so that
+    every title match ranks above every other match, whatever the length of its body or
+    the number of its mentions there."""
+    title_match = Case(
+        When(title_vector=tsquery, then=Value(1.0)), default=Value(0.0), output_field=FloatField()
+    )
+    weighted = SearchRank(
+        F("search_vector"), tsquery, weights=RANK_WEIGHTS, normalization=Value(1 | 32)
+    )
+    return title_match + weighted
 
 
 def _postgres(viewer: Any, query: str) -> SearchResult:
     tsquery = SearchQuery(query, search_type="websearch", config="english")
     visible = Question.objects.visible_to(viewer)
-    candidates = visible.filter(search_vector=tsquery).values("pk")[:CANDIDATE_CAP]
-    suggestion = None if candidates.exists() else _suggestion(visible, query)
+    ids = _candidates(visible.filter(search_vector=tsquery), tsquery)
+    few = len(ids) < SUGGEST_BELOW
+    suggestion = _suggestion(visible, query, query_words(query)) if few else None
+    # One array parameter rather than an IN list of up to CANDIDATE_CAP literals, which
+    # PostgreSQL parses and plans more slowly.
+    among = RawSQL("SELECT unnest(%s::bigint[])", [ids])
     questions = (
-        visible.filter(pk__in=candidates)
+        visible.filter(pk__in=among)
         .with_list_data()
         .annotate(
-            # Weights D, C, B (body), A (title and tags); normalised by length so a long
-            # body does not outrank a title that says it all.
-            rank=SearchRank(
-                F("search_vector"), tsquery, weights=[0.05, 0.1, 0.2, 1.0], normalization=Value(1)
-            ),
+            rank=_rank(tsquery),
             snippet=SearchHeadline(
                 "body",
                 tsquery,
@@ -86,19 +142,88 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
     return SearchResult(questions=questions, suggestion=suggestion)
 
 
+def _suggestion(visible: QuerySet[Question], query: str, words: list[str]) -> str | None:
+    """The query respelled, or None.
+
+    Each word that fewer than SUGGEST_BELOW threads contain is swapped for the closest
+    word (difflib) among the words of a few titles similar to it (`title %> word`, backed
+    by the trigram index on titles) and the tag names similar to it or starting like it.
+    A word that some threads do contain is only swapped for a more common one.
+    """
+    words = _not_stop_words([w for w in words if len(w) >= 4 and not w.isdigit()])
+    replacements: dict[str, str] = {}
+    for word in words[:SUGGEST_WORDS]:
+        found = _count(visible, word)
+        if found >= SUGGEST_BELOW:
+            continue
+        best = _closest_word(visible, word)
+        if best and _count(visible, best) >= (SUGGEST_BELOW if found else 1):
+            replacements[word] = best
+    if not replacements:
+        return None
+    return WORD.sub(lambda m: replacements.get(m.group().lower(), m.group()), query)
+
+
+def _not_stop_words(words: list[str]) -> list[str]:
+    """The words the english configuration indexes (no "with", "have" and the like)."""
+    if not words:
+        return []
+    with connections[router.db_for_read(Question)].cursor() as cursor:
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) AS w "
+            "WHERE numnode(plainto_tsquery('english', w)) > 0",
+            [words],
+        )
+        indexed = {row[0] for row in cursor.fetchall()}
+    return [w for w in words if w in indexed]
+
+
+def _count(visible: QuerySet[Question], word: str) -> int:
+    """How many visible threads contain the word, counting no further than SUGGEST_BELOW."""
+    contains = SearchQuery(word, search_type="plain", config="english")
+    return visible.filter(search_vector=contains).values("pk")[:SUGGEST_BELOW].count()
+
+
+def _closest_word(visible: QuerySet[Question], word: str) -> str | None:
+    titles = visible.filter(title__trigram_word_similar=word).values_list("title", flat=True)
+    tags = (
+        Tag.objects.filter(Q(name__trigram_word_similar=word) | Q(name__startswith=word[:2]))
+        .annotate(similarity=TrigramWordSimilarity(word, "name"))
+        .order_by("-similarity", "name")
+        .values_list("name", flat=True)
+    )
+    vocabulary = {w.lower() for title in titles[:SUGGEST_TITLES] for w in WORD.findall(title)}
+    vocabulary.update(tags[:SUGGEST_TAGS])
+    vocabulary.discard(word)
+    best = difflib.get_close_matches(word, sorted(vocabulary), n=1, cutoff=SUGGEST_CUTOFF)
+    return best[0] if best else None
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+
 def _simple(viewer: Any, query: str) -> SearchResult:
-    words = [w for w in query.split() if w.strip('"-')][:10]
-    qs = Question.objects.visible_to(viewer).with_list_data()
-    title_hit = Q()
+    """Every word in the title or the body and no excluded word; threads with more of the
+    words in their title first, then the most recently active."""
+    words, excluded = query_words(query)[:10], excluded_words(query)[:10]
+    qs = Question.objects.visible_to(viewer)
     for word in words:
-        word = word.strip('"')
         qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
-        title_hit &= Q(title__icontains=word)
-    questions = qs.annotate(
-        rank=Case(When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()),
-        snippet=F("body"),
-    ).order_by("-rank", "-last_activity_at", "-pk")
-    return SearchResult(questions=questions)
+    for word in excluded:
+        qs = qs.exclude(Q(title__icontains=word) | Q(body__icontains=word))
+    rank: Any = Value(0)
+    for word in words:
+        rank += Case(
+            When(title__icontains=word, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    questions = (
+        qs.with_list_data()
+        .annotate(rank=rank, snippet=F("body"))
+        .order_by("-rank", "-last_activity_at", "-pk")
+    )
+    return SearchResult(questions=questions if words or excluded else questions.none())
 
 
 def search_questions(*, viewer: Any, query: str) -> SearchResult:

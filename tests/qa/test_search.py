@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.services import MODERATORS_GROUP
 from qa import search
 from qa.models import Question
-from tests.factories import UserFactory, question
+from tests.factories import TagFactory, UserFactory, question
 
 pytestmark = pytest.mark.django_db
 ANONYMOUS = AnonymousUser()
@@ -18,6 +18,10 @@ ANONYMOUS = AnonymousUser()
 
 def titles(query: str, viewer=ANONYMOUS) -> list[str]:
     return [q.title for q in search.search_questions(viewer=viewer, query=query).questions]
+
+
+def suggestion(query: str) -> str | None:
+    return search.search_questions(viewer=ANONYMOUS, query=query).suggestion
 
 
 def test_finds_threads_by_title_words_and_by_body_words():
@@ -38,18 +42,36 @@ def test_a_title_match_ranks_above_a_body_match():
     assert titles("deadlock")[0] == "Deadlock when two workers update a row"
 
 
+def test_a_long_body_full_of_the_words_does_not_outrank_a_title_match():
+    question(title="Deadlock row update", body="Lorem ipsum dolor sit amet. " * 800)
+    question(title="Something else entirely", body="deadlock row " * 40)
+    question(title="Another deadlock story", body="deadlock " * 60)
+
+    assert titles("deadlock") == [
+        "Another deadlock story",
+        "Deadlock row update",
+        "Something else entirely",
+    ]
+    assert titles("deadlock row")[0] == "Deadlock row update"
+
+
 def test_stemming_matches_other_forms_of_a_word():
     question(title="Migrations conflict after merging branches")
 
     assert titles("migration conflicts merged") == ["Migrations conflict after merging branches"]
 
 
-def test_websearch_syntax_phrases_and_exclusions():
+def test_websearch_syntax_phrases_exclusions_and_or():
     question(title="Celery task retried forever", body="retry backoff")
     question(title="Celery beat schedule drifts", body="crontab")
+    question(title="Schedule of the beat", body="A different order of the words.")
 
     assert titles("celery -beat") == ["Celery task retried forever"]
     assert titles('"beat schedule"') == ["Celery beat schedule drifts"]
+    assert set(titles("crontab or backoff")) == {
+        "Celery task retried forever",
+        "Celery beat schedule drifts",
+    }
 
 
 def test_hidden_threads_never_appear_except_for_moderators():
@@ -64,31 +86,89 @@ def test_hidden_threads_never_appear_except_for_moderators():
     assert titles("websocket", viewer=q.author) == ["Hidden websocket thread"]
 
 
+def test_a_hidden_thread_lends_no_word_to_the_suggestions():
+    q = question(title="Squashing a migration")
+    Question.objects.filter(pk=q.pk).update(hidden=True)
+
+    assert suggestion("migratoin") is None
+
+
 def test_a_typo_gets_a_did_you_mean_suggestion():
     question(title="Squashing a migration that has a RunPython step")
 
-    result = search.search_questions(viewer=ANONYMOUS, query="squash migratoin")
+    assert suggestion("migratoin") == "migration"
+    assert suggestion("squash migratoin") == "squash migration"
 
-    assert result.suggestion == "squash migration"
+
+def test_a_misspelt_tag_name_is_respelled():
+    question(title="Forms do not validate", tags=[TagFactory(name="django")])
+
+    assert suggestion("djnago forms") == "django forms"
 
 
-def test_no_suggestion_when_results_are_found():
-    question(title="Squashing a migration")
+def test_a_word_with_few_threads_is_respelled_to_a_more_common_one():
+    question(title="Migratoin fails on deploy")
+    for n in range(3):
+        question(title=f"Migration {n} is slow")
 
-    assert search.search_questions(viewer=ANONYMOUS, query="migration").suggestion is None
+    result = search.search_questions(viewer=ANONYMOUS, query="migratoin")
+
+    assert [q.title for q in result.questions] == ["Migratoin fails on deploy"]
+    assert result.suggestion == "migration"
+
+
+def test_no_suggestion_for_stop_words_or_when_results_are_found():
+    question(title="Column width in the admin")
+    for n in range(3):
+        question(title=f"Squashing a migration {n}")
+
+    assert suggestion("with") is None
+    assert suggestion("migration") is None
+    assert suggestion("zebrafish") is None
 
 
 def test_ranking_considers_at_most_the_candidate_cap(monkeypatch):
     monkeypatch.setattr(search, "CANDIDATE_CAP", 5)
     for n in range(12):
-        question(title=f"Caching question number {n}")
+        question(title=f"Question number {n}", body="Our caching layer returns stale pages.")
 
-    result = search.search_questions(viewer=ANONYMOUS, query="caching")
     with CaptureQueriesContext(connection) as ctx:
-        found = list(result.questions)
+        found = list(search.search_questions(viewer=ANONYMOUS, query="caching").questions)
 
     assert len(found) == 5
-    assert "LIMIT 5" in ctx.captured_queries[0]["sql"]
+    assert any("LIMIT 6" in q["sql"] and "@@" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_past_the_cap_a_title_match_is_still_ranked_first(monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATE_CAP", 5)
+    for n in range(12):
+        question(title=f"Question number {n}", body="Our caching layer returns stale pages.")
+    question(title="Caching stale pages", body="Short.")
+
+    found = titles("caching")
+
+    assert len(found) == 5
+    assert found[0] == "Caching stale pages"
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_search_page_costs_the_same_for_3_and_25_results(client, signed_in):
+    if signed_in:
+        client.force_login(UserFactory())
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/search/", {"q": "caching"})
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    for n in range(3):
+        question(title=f"Caching question {n}", tags=[TagFactory(), TagFactory()])
+    three = count()
+    for n in range(22):
+        question(title=f"More caching {n}", tags=[TagFactory(), TagFactory()])
+
+    assert count() == three
 
 
 def test_snippets_mark_the_matched_words_in_the_body():
@@ -102,7 +182,15 @@ def test_snippets_mark_the_matched_words_in_the_body():
 def test_the_simple_search_used_on_sqlite_finds_words_and_puts_titles_first():
     question(title="Other thing", body="The queryset is evaluated twice.")
     question(title="Queryset evaluated twice", body="Body.")
+    question(title="Queryset twice", body="Evaluated, but cached in the template.")
 
-    found = [q.title for q in search._simple(ANONYMOUS, "queryset twice").questions]
+    def found(query: str) -> list[str]:
+        return [q.title for q in search._simple(ANONYMOUS, query).questions]
 
-    assert found == ["Queryset evaluated twice", "Other thing"]
+    assert found("queryset twice evaluated") == [
+        "Queryset evaluated twice",
+        "Queryset twice",
+        "Other thing",
+    ]
+    assert found("queryset twice -template") == ["Queryset evaluated twice", "Other thing"]
+    assert found("!!") == []
