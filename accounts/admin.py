@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
 
 
 class SuspendedFilter(admin.SimpleListFilter):
@@ -50,3 +50,20 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["kind", "recipient", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "recipient__email", "dedupe_key", "message_id"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["recipient"]
+    readonly_fields = [
+        "recipient", "kind", "payload", "dedupe_key", "status", "attempts",
+        "next_attempt_at", "sent_at", "message_id", "read_at", "created_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -81,3 +81,47 @@ class User(AbstractUser):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+
+class Notification(models.Model):
+    """One notification for one member about one event: the outbox row.
+
+    Written in the same transaction as the event, through accounts.services.notify; the
+    dedupe key (unique) makes writing it twice for the same event and member a no-op.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_ANSWER = "new_answer", "A new answer on my thread"
+        NEW_COMMENT = "new_comment", "A new comment on my thread"
+        ANSWER_COMMENT = "answer_comment", "A comment on my answer"
+        ANSWER_ACCEPTED = "answer_accepted", "My answer accepted"
+        FOLLOWUP_REMINDER = "followup_reminder", "A reminder to accept the answer that helped"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+        SUPPRESSED = "suppressed"
+
+    recipient = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id}"

@@ -7,6 +7,7 @@ it runs on PostgreSQL and Redis. Every variable is listed in .env.example.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -40,6 +41,10 @@ ALLOWED_HOSTS = env.list(
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = "Newcomers' Corner"
+
+# The ask checklist's follow-up: an answered thread with nothing accepted after this long
+# reminds its asker once.
+QA_FOLLOWUP_REMINDER_AFTER = dt.timedelta(hours=env.float("QA_FOLLOWUP_REMINDER_HOURS", default=72))
 
 # HTTPS-only behaviour is on unless DEBUG, or explicitly off for a plain-HTTP
 # deployment on loopback behind nothing.
@@ -203,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-old-checklist-evidence": {
         "task": "qa.tasks.evidence_purge",
+        "schedule": 60 * 60,
+    },
+    "remind-askers-to-follow-up": {
+        "task": "qa.tasks.followup_remind",
         "schedule": 60 * 60,
     },
 }

@@ -122,6 +122,8 @@ class Question(models.Model):
     checklist_evidence = models.JSONField(default=dict, blank=True, editable=False)
     solution_note = models.TextField(max_length=BODY_MAX, blank=True)
     solution_note_html = models.TextField(blank=True, editable=False)
+    # When the asker was reminded to accept an answer (once per thread).
+    followup_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     last_activity_at = models.DateTimeField(db_index=True)

@@ -11,14 +11,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.services import user_ensure_can_post, user_is_moderator
+from accounts.models import Notification, User
+from accounts.services import notify, user_ensure_can_post, user_is_moderator
 from qa.checklist import Checklist
 from qa.markdown import render_markdown
 from qa.models import (
@@ -365,3 +366,48 @@ def evidence_purge(*, now: dt.datetime | None = None) -> int:
     searches, _ = SearchEvidence.objects.filter(created_at__lt=cutoff).delete()
     views, _ = FaqEvidence.objects.filter(created_at__lt=cutoff).delete()
     return searches + views
+
+
+def followup_reminders_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Remind each asker once whose open thread has had an answer from someone else for
+    QA_FOLLOWUP_REMINDER_AFTER without any accepted. Returns how many were reminded.
+
+    Each thread is claimed with a conditional UPDATE, so two runs at once remind once.
+    """
+    now = now or timezone.now()
+    cutoff = now - settings.QA_FOLLOWUP_REMINDER_AFTER
+    answered = Answer.objects.filter(
+        question=OuterRef("pk"), hidden=False, created_at__lte=cutoff
+    ).exclude(author=OuterRef("author"))
+    due = list(
+        Question.objects.filter(
+            status=Question.Status.OPEN,
+            accepted_answer__isnull=True,
+            hidden=False,
+            followup_reminded_at__isnull=True,
+            answer_count__gt=0,
+        )
+        .filter(Exists(answered))
+        .values_list("pk", flat=True)[:limit]
+    )
+    reminded = 0
+    for pk in due:
+        with transaction.atomic():
+            claimed = Question.objects.filter(pk=pk, followup_reminded_at__isnull=True).update(
+                followup_reminded_at=now
+            )
+            if not claimed:
+                continue
+            question = Question.objects.only("pk", "title", "author_id").get(pk=pk)
+            notify(
+                kind=Notification.Kind.FOLLOWUP_REMINDER,
+                recipients=[question.author_id],
+                dedupe_key=f"followup:{question.pk}",
+                payload={
+                    "question_id": question.pk,
+                    "title": question.title,
+                    "url": question.get_absolute_url(),
+                },
+            )
+            reminded += 1
+    return reminded

@@ -9,3 +9,9 @@ from qa import services
 def evidence_purge() -> None:
     """Delete checklist evidence older than 30 days."""
     services.evidence_purge()
+
+
+@shared_task
+def followup_remind() -> None:
+    """Remind askers whose answered threads have no accepted answer after a few days."""
+    services.followup_reminders_send()
