@@ -7,12 +7,14 @@ from django.contrib import admin
 from qa.markdown import render_markdown
 from qa.models import (
     Answer,
+    AskDraft,
     Comment,
     FaqEntry,
     FaqEvidence,
     Question,
     Revision,
     SearchEvidence,
+    SimilarShown,
     Tag,
     Vote,
 )
@@ -118,3 +120,33 @@ class FaqEvidenceAdmin(admin.ModelAdmin):
     list_select_related = ["user", "entry"]
     search_fields = ["user__username", "no_match_query"]
     readonly_fields = ["user", "entry", "no_match_query", "created_at"]
+
+
+class SimilarShownInline(admin.TabularInline):
+    model = SimilarShown
+    fields = ["kind", "question", "solved", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AskDraft)
+class AskDraftAdmin(admin.ModelAdmin):
+    """Drafts of the ask flow, read-only: what was typed and what it was shown."""
+
+    list_display = ["__str__", "author", "status", "reached", "opened_solved", "updated_at"]
+    list_filter = ["status", "opened_solved"]
+    list_select_related = ["author"]
+    search_fields = ["author__username"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "author", "data", "reached", "status", "opened_solved", "question", "started_at",
+        "updated_at",
+    ]  # fmt: skip
+    inlines = [SimilarShownInline]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False

@@ -77,6 +77,14 @@ def _is_placeholder(text: str) -> bool:
     )
 
 
+def tried_problem(text: str) -> str | None:
+    """Why a "what I tried" does not count, or None when it does."""
+    text = text.strip()
+    if len(text) < TRIED_MIN_LENGTH or _is_placeholder(text):
+        return HOW_TO["tried_locally"]
+    return None
+
+
 def checklist_clean(
     *, user: Any, data: Any, title: str, body: str, now: dt.datetime | None = None
 ) -> Checklist:
@@ -134,11 +142,7 @@ def checklist_clean(
         errors["read_faq"] = f"You have not opened these FAQ entries: {strangers[:5]}."
 
     tried = texts["what_i_tried"]
-    if (
-        data.get("tried_locally") is False
-        or len(tried) < TRIED_MIN_LENGTH
-        or _is_placeholder(tried)
-    ):
+    if data.get("tried_locally") is False or tried_problem(tried):
         errors["tried_locally"] = HOW_TO["tried_locally"]
     if errors:
         raise ValidationError(errors)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from qa.checklist import TRIED_MIN_LENGTH, tried_problem
 from qa.linter import Draft
 from qa.models import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from qa.selectors import SORTS, STATUSES
@@ -36,14 +37,34 @@ class QuestionForm(forms.Form):
         return [name for name in raw.replace(",", " ").split() if name]
 
 
-class AskForm(QuestionForm):
-    """The question with the checklist's own words; the evidence steps come from the server."""
+class AskTopicForm(QuestionForm):
+    """Step 1 of the ask flow: the title (which brings up similar threads), body and tags."""
+
+    def __init__(self, *args: Any, suggestions_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if suggestions_url:
+            # With JavaScript, similar threads follow the title as it is typed.
+            self.fields["title"].widget.attrs.update(
+                {
+                    "hx-get": suggestions_url,
+                    "hx-trigger": "input changed delay:400ms",
+                    "hx-target": "#suggestions",
+                    "hx-include": "[name=body],[name=tags]",
+                    "hx-sync": "this:replace",
+                    "autocomplete": "off",
+                }
+            )
+
+
+class AskTriedForm(forms.Form):
+    """Step 3 of the ask flow: the checklist in the asker's own words."""
 
     what_i_tried = forms.CharField(
         label="What I already tried",
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="The commands, changes and searches you tried, and what each one did.",
+        help_text="The commands, changes and searches you tried, and what each one did "
+        f"(at least {TRIED_MIN_LENGTH} characters).",
     )
     expected = forms.CharField(
         label="What I expected", max_length=BODY_MAX, required=False,
@@ -63,31 +84,27 @@ class AskForm(QuestionForm):
         help_text="Operating system and versions, e.g. Ubuntu 24.04, Python 3.13, Django 6.1.",
     )  # fmt: skip
 
+    def clean_what_i_tried(self) -> str:
+        tried: str = self.cleaned_data["what_i_tried"]
+        problem = tried_problem(tried)
+        if problem:
+            raise forms.ValidationError(problem)
+        return tried
+
+
+class AskForm(AskTopicForm, AskTriedForm):
+    """The whole question with the checklist's own words; the evidence comes from the server."""
+
     CHECKLIST_FIELDS = ("what_i_tried", "expected", "actual", "error_output", "environment")
 
-    def __init__(self, *args: Any, suggestions_url: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if suggestions_url:
-            # With JavaScript, similar threads and FAQ entries follow the title as it is typed.
-            self.fields["title"].widget.attrs.update(
-                {
-                    "hx-get": suggestions_url,
-                    "hx-trigger": "input changed delay:400ms, change",
-                    "hx-target": "#suggestions",
-                    "hx-include": "[name=body],[name=tags]",
-                    "autocomplete": "off",
-                }
-            )
+    def clean_what_i_tried(self) -> str:
+        # At posting time the checklist names this step itself, with the others.
+        tried: str = self.cleaned_data["what_i_tried"]
+        return tried
 
     def draft(self) -> Draft:
         """The draft as typed so far, valid or not, for suggestions and the linter."""
-        data = self.data
-        return Draft(
-            title=str(data.get("title", "")), body=str(data.get("body", "")),
-            what_i_tried=str(data.get("what_i_tried", "")), expected=str(data.get("expected", "")),
-            actual=str(data.get("actual", "")), error_output=str(data.get("error_output", "")),
-            environment=str(data.get("environment", "")),
-        )  # fmt: skip
+        return draft_of(self.data)
 
     def checklist_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {k: self.cleaned_data[k] for k in self.CHECKLIST_FIELDS}
@@ -95,6 +112,16 @@ class AskForm(QuestionForm):
 
     def question_data(self) -> dict[str, Any]:
         return {k: self.cleaned_data[k] for k in ("title", "body", "tags")}
+
+
+def draft_of(data: Any) -> Draft:
+    """A linter Draft from typed fields (a QueryDict or a stored draft's data)."""
+    return Draft(
+        title=str(data.get("title", "")), body=str(data.get("body", "")),
+        what_i_tried=str(data.get("what_i_tried", "")), expected=str(data.get("expected", "")),
+        actual=str(data.get("actual", "")), error_output=str(data.get("error_output", "")),
+        environment=str(data.get("environment", "")),
+    )  # fmt: skip
 
 
 class AnswerForm(forms.Form):

@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 TAG_NAME_RE = r"^[a-z0-9][a-z0-9.+#-]{0,34}$"
 TITLE_MAX = 150
@@ -349,3 +350,63 @@ class FaqEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.entry_id or 'no match'}"
+
+
+class AskDraft(models.Model):
+    """A question on its way through the ask flow: what was typed at each step, kept on the
+    server so the draft survives going back and forth, opening threads and the FAQ."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Being written"
+        POSTED = "posted", "Posted"
+        DISCARDED = "discarded", "Discarded"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ask_drafts"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    # The furthest step reached (1 search, 2 FAQ, 3 what I tried, 4 review).
+    reached = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Whether a solved thread was opened from this draft (for deflection counts).
+    opened_solved = models.BooleanField(default=False)
+    question = models.OneToOneField(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="ask_draft"
+    )
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author"], condition=Q(status="open"), name="one_open_ask_draft_per_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.data.get("title") or f"Draft {self.pk}")
+
+
+class SimilarShown(models.Model):
+    """A similar thread shown to, or opened by, a member while asking (deflection)."""
+
+    class Kind(models.TextChoices):
+        SHOWN = "shown", "Shown"
+        OPENED = "opened", "Opened"
+
+    draft = models.ForeignKey(AskDraft, on_delete=models.CASCADE, related_name="similar")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    solved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "similar threads shown"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft", "question", "kind"], name="similar_shown_once_per_draft"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.question_id} to draft {self.draft_id}"

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
-from qa.models import Answer, Comment, FaqEntry, Question, Revision, Tag, Vote
+from qa.models import (
+    Answer,
+    AskDraft,
+    Comment,
+    FaqEntry,
+    Question,
+    Revision,
+    SimilarShown,
+    Tag,
+    Vote,
+)
 
 SORTS = {
     "active": ("-last_activity_at", "-id"),
@@ -15,6 +27,8 @@ SORTS = {
     "unanswered": ("-created_at", "-id"),
 }
 STATUSES = ("open", "solved", "unanswered", "closed")
+# A draft nobody touched for this long counts as abandoned.
+DRAFT_ABANDONED_AFTER = dt.timedelta(hours=24)
 
 
 def question_list(
@@ -161,3 +175,29 @@ def faq_matching(*, text: str, limit: int = 5) -> list[FaqEntry]:
             scored.append((hits, entry.order, entry))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [entry for _, _, entry in scored[:limit]]
+
+
+def deflection_counts(*, since: dt.datetime, now: dt.datetime | None = None) -> dict[str, int]:
+    """What the ask flow deflected, for drafts started since `since`: similar threads
+    shown and opened, and drafts abandoned (discarded, or untouched for a day) after a
+    solved thread was opened from them. Two queries."""
+    now = now or timezone.now()
+    abandoned = Q(status=AskDraft.Status.DISCARDED) | Q(
+        status=AskDraft.Status.OPEN, updated_at__lt=now - DRAFT_ABANDONED_AFTER
+    )
+    drafts = AskDraft.objects.filter(started_at__gte=since).aggregate(
+        drafts_started=Count("pk"),
+        drafts_posted=Count("pk", filter=Q(status=AskDraft.Status.POSTED)),
+        drafts_abandoned=Count("pk", filter=abandoned),
+        drafts_abandoned_after_opening_solved=Count("pk", filter=abandoned & Q(opened_solved=True)),
+    )
+    shown = SimilarShown.objects.filter(draft__started_at__gte=since).aggregate(
+        similar_shown=Count("pk", filter=Q(kind=SimilarShown.Kind.SHOWN)),
+        similar_opened=Count("pk", filter=Q(kind=SimilarShown.Kind.OPENED)),
+        solved_opened=Count("pk", filter=Q(kind=SimilarShown.Kind.OPENED, solved=True)),
+    )
+    return {**drafts, **shown}
+
+
+def ask_draft_open_exists(*, author: Any) -> bool:
+    return AskDraft.objects.filter(author=author, status=AskDraft.Status.OPEN).exists()

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -30,12 +30,14 @@ from qa.models import (
     TAGS_MIN,
     TITLE_MAX,
     Answer,
+    AskDraft,
     Comment,
     FaqEntry,
     FaqEvidence,
     Question,
     Revision,
     SearchEvidence,
+    SimilarShown,
     Tag,
     Vote,
 )
@@ -361,11 +363,14 @@ def evidence_record_faq_no_match(*, user: Any, query: str) -> None:
 
 
 def evidence_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete checklist evidence older than EVIDENCE_DAYS; returns how many rows went."""
+    """Delete checklist evidence and ask drafts older than EVIDENCE_DAYS; returns how many
+    rows went."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=EVIDENCE_DAYS)
     searches, _ = SearchEvidence.objects.filter(created_at__lt=cutoff).delete()
     views, _ = FaqEvidence.objects.filter(created_at__lt=cutoff).delete()
-    return searches + views
+    # Drafts (with what they were shown) go too, once nobody touched them for as long.
+    drafts, _ = AskDraft.objects.filter(updated_at__lt=cutoff).delete()
+    return searches + views + drafts
 
 
 def followup_reminders_send(*, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -411,3 +416,92 @@ def followup_reminders_send(*, now: dt.datetime | None = None, limit: int = 500)
             )
             reminded += 1
     return reminded
+
+
+# --- The ask flow's drafts and what they were shown ------------------------------------
+
+ASK_FIELDS = {
+    "title": TITLE_MAX * 2, "body": BODY_MAX, "tags": 200, "what_i_tried": BODY_MAX,
+    "expected": BODY_MAX, "actual": BODY_MAX, "error_output": BODY_MAX, "environment": 500,
+}  # fmt: skip
+ASK_STEPS = 4
+
+
+def ask_draft_get(*, author: User) -> AskDraft:
+    """The member's open draft, created on first use (one per member, by a constraint)."""
+    draft = AskDraft.objects.filter(author=author, status=AskDraft.Status.OPEN).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return AskDraft.objects.create(author=author)
+    except IntegrityError:  # another request of the same member created it first
+        return AskDraft.objects.get(author=author, status=AskDraft.Status.OPEN)
+
+
+def ask_draft_save(
+    *, draft: AskDraft, data: Any, reached: int = 1, shown_for: str | None = None
+) -> AskDraft:
+    """Keep the typed fields found in `data` (others stay as they were), cut to their
+    limits with NUL characters removed, and note the furthest step reached and the title
+    whose similar threads were last shown."""
+    typed = {
+        key: str(data.get(key, ""))[: limit + 1].replace("\x00", "")
+        for key, limit in ASK_FIELDS.items()
+        if key in data
+    }
+    if shown_for is not None:
+        typed["shown_for"] = shown_for[:300]
+    draft.data = {**draft.data, **typed}
+    draft.reached = min(max(draft.reached, reached), ASK_STEPS)
+    draft.updated_at = timezone.now()
+    draft.save(update_fields=["data", "reached", "updated_at"])
+    return draft
+
+
+def ask_draft_discard(*, draft: AskDraft) -> None:
+    AskDraft.objects.filter(pk=draft.pk, status=AskDraft.Status.OPEN).update(
+        status=AskDraft.Status.DISCARDED, data={}, updated_at=timezone.now()
+    )
+
+
+def ask_draft_record_shown(*, draft: AskDraft, questions: Sequence[Question]) -> None:
+    """Similar threads shown while asking; each counts once per draft."""
+    SimilarShown.objects.bulk_create(
+        [
+            SimilarShown(
+                draft=draft,
+                question=q,
+                kind=SimilarShown.Kind.SHOWN,
+                solved=q.accepted_answer_id is not None,
+            )
+            for q in questions
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def ask_draft_record_opened(*, draft: AskDraft, question: Question) -> None:
+    """A similar thread opened while asking; opening a solved one marks the draft."""
+    solved = question.accepted_answer_id is not None
+    SimilarShown.objects.bulk_create(
+        [
+            SimilarShown(
+                draft=draft, question=question, kind=SimilarShown.Kind.OPENED, solved=solved
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    if solved and not draft.opened_solved:
+        AskDraft.objects.filter(pk=draft.pk).update(opened_solved=True)
+        draft.opened_solved = True
+
+
+@transaction.atomic
+def question_ask_from_draft(*, draft: AskDraft, checklist: Checklist, **fields: Any) -> Question:
+    """Post the question of an ask-flow draft and mark the draft posted."""
+    question = question_ask(author=draft.author, checklist=checklist, **fields)
+    AskDraft.objects.filter(pk=draft.pk).update(
+        status=AskDraft.Status.POSTED, question=question, updated_at=timezone.now()
+    )
+    return question

@@ -1,13 +1,14 @@
 from django.urls import path
 
-from qa import views
+from qa import ask_views, views
 
 app_name = "qa"
 
 urlpatterns = [
     path("questions/", views.question_list, name="question-list"),
-    path("questions/ask/", views.question_ask, name="question-ask"),
-    path("questions/ask/suggestions/", views.ask_suggestions, name="ask-suggestions"),
+    path("questions/ask/", ask_views.question_ask, name="question-ask"),
+    path("questions/ask/suggestions/", ask_views.ask_suggestions, name="ask-suggestions"),
+    path("questions/ask/open/<int:pk>/", ask_views.ask_open_thread, name="ask-open-thread"),
     path("questions/<int:pk>/", views.question_detail, name="question-detail"),
     path("questions/<int:pk>/edit/", views.question_edit, name="question-edit"),
     path(

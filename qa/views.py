@@ -18,10 +18,8 @@ from django_htmx.middleware import HtmxDetails
 from accounts.models import User
 from accounts.services import user_is_moderator
 from qa import selectors, services
-from qa.checklist import checklist_clean
 from qa.forms import (
     AnswerForm,
-    AskForm,
     CommentForm,
     ListFilterForm,
     QuestionForm,
@@ -29,9 +27,8 @@ from qa.forms import (
     VoteForm,
     apply_service_errors,
 )
-from qa.linter import Draft, lint_question
 from qa.models import Answer, Question, Tag
-from qa.search import search_questions, similar_questions
+from qa.search import search_questions
 
 PAGE_SIZE = 20
 
@@ -91,74 +88,6 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
     services.question_register_view(question=question)
     return render(request, "qa/question_detail.html", _thread_context(request, question))
-
-
-def _suggestions(request: HttpRequest, draft: Draft, tags: str = "") -> dict[str, Any]:
-    """Similar threads and FAQ entries for a draft, recorded as the member's evidence."""
-    if not (draft.title.strip() or draft.body.strip()):
-        return {"similar": [], "faq_matches": None, "hints": []}
-    similar = similar_questions(
-        viewer=request.user,
-        title=draft.title[:300],
-        body=draft.body[:2000],
-        tags=tags.replace(",", " ").split(),
-    )
-    services.evidence_record_search(
-        user=request.user, query=draft.title or draft.body[:300], source="similar"
-    )
-    faq_matches = selectors.faq_matching(text=f"{draft.title} {draft.body[:2000]}")
-    if not faq_matches:
-        services.evidence_record_faq_no_match(user=request.user, query=draft.title[:300])
-    best = similar[0] if similar else None
-    return {
-        "similar": similar,
-        "answered": best if best and best.question.accepted_answer_id else None,
-        "faq_matches": faq_matches,
-        "hints": lint_question(draft),
-    }
-
-
-@login_required
-def ask_suggestions(request: HttpRequest) -> HttpResponse:
-    """The suggestions panel of the ask page, for htmx as the title is typed."""
-    form = AskForm(request.GET)
-    context = _suggestions(request, form.draft(), str(request.GET.get("tags", "")))
-    return render(request, "qa/question_form.html#suggestions", context)
-
-
-@login_required
-def question_ask(request: HttpRequest) -> HttpResponse:
-    form = AskForm(request.POST or None, suggestions_url=reverse("qa:ask-suggestions"))
-    if request.method == "POST" and "preview" in request.POST:
-        # Without JavaScript: check the draft, show what it resembles, keep everything typed.
-        context = _suggestions(request, form.draft(), str(request.POST.get("tags", "")))
-        return render(
-            request,
-            "qa/question_form.html",
-            {"form": AskForm(initial=dict(request.POST.items()), suggestions_url=reverse(
-                "qa:ask-suggestions")), "editing": None, "previewed": True, **context},
-        )  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        try:
-            checklist = checklist_clean(
-                user=request.user,
-                data=form.checklist_data(),
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-            )
-            question = services.question_ask(
-                author=_member(request), checklist=checklist, **form.question_data()
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, "Your question is posted.")
-            return redirect(question)
-    return render(
-        request,
-        "qa/question_form.html",
-        {"form": form, "editing": None, "faq_matches": None, "faq": selectors.faq_published()},
-    )
 
 
 @login_required
@@ -374,8 +303,14 @@ def faq_list(request: HttpRequest) -> HttpResponse:
     return render(request, "qa/faq_list.html", {"entries": selectors.faq_published()})
 
 
-def faq_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """An FAQ entry; opening it counts as having read it, for the ask checklist."""
+def faq_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """An FAQ entry; opening it counts as having read it, for the ask checklist. With htmx
+    (opened in place on the ask page) only its body."""
     entry = get_object_or_404(selectors.faq_published(), slug=slug)
     services.evidence_record_faq_view(user=request.user, entry=entry)
-    return render(request, "qa/faq_detail.html", {"entry": entry})
+    if request.htmx:
+        return render(request, "qa/faq_detail.html#entry", {"entry": entry})
+    has_draft = request.user.is_authenticated and selectors.ask_draft_open_exists(
+        author=request.user
+    )
+    return render(request, "qa/faq_detail.html", {"entry": entry, "has_draft": has_draft})

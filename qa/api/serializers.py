@@ -257,3 +257,18 @@ class FaqOutput(serializers.ModelSerializer):
 
 class FaqListInput(serializers.Serializer):
     q = StrictCharField(max_length=300, allow_blank=True, required=False)
+
+
+class DeflectionInput(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=90, default=30)
+
+
+class DeflectionOutput(serializers.Serializer):
+    days = serializers.IntegerField()
+    drafts_started = serializers.IntegerField()
+    drafts_posted = serializers.IntegerField()
+    drafts_abandoned = serializers.IntegerField()
+    drafts_abandoned_after_opening_solved = serializers.IntegerField()
+    similar_shown = serializers.IntegerField()
+    similar_opened = serializers.IntegerField()
+    solved_opened = serializers.IntegerField()

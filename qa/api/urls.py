@@ -6,6 +6,11 @@ urlpatterns = [
     path("questions/", views.QuestionListCreateApi.as_view(), name="api-questions"),
     path("questions/similar/", views.SimilarApi.as_view(), name="api-similar"),
     path("faq/", views.FaqListApi.as_view(), name="api-faq"),
+    path(
+        "metrics/ask-deflection/",
+        views.DeflectionMetricsApi.as_view(),
+        name="api-metrics-deflection",
+    ),
     path("faq/<int:entry_id>/", views.FaqDetailApi.as_view(), name="api-faq-entry"),
     path("questions/<int:question_id>/", views.QuestionDetailApi.as_view(), name="api-question"),
     path(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -261,3 +263,23 @@ class FaqDetailApi(QaApi):
         entry = get_object_or_404(selectors.faq_published(), pk=entry_id)
         services.evidence_record_faq_view(user=request.user, entry=entry)
         return Response(s.FaqOutput(entry).data)
+
+
+class DeflectionMetricsApi(QaApi):
+    """Staff: what the ask flow deflected over the last `days` days (1 to 90, default 30):
+    drafts started, posted and abandoned, similar threads shown and opened, and drafts
+    abandoned after a solved thread was opened from them."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, required=False)],
+        responses=s.DeflectionOutput,
+    )
+    def get(self, request: Request) -> Response:
+        params = s.DeflectionInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        days = params.validated_data["days"]
+        since = timezone.now() - dt.timedelta(days=days)
+        counts = selectors.deflection_counts(since=since)
+        return Response(s.DeflectionOutput({"days": days, **counts}).data)
