@@ -125,7 +125,7 @@ class FaqEvidenceAdmin(admin.ModelAdmin):
 class SimilarShownInline(admin.TabularInline):
     model = SimilarShown
     fields = ["kind", "question", "solved", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["kind", "question", "solved", "created_at"]
     extra = 0
     can_delete = False
 
