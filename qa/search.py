@@ -237,7 +237,9 @@ def search_questions(*, viewer: Any, query: str) -> SearchResult:
 # --- Similar threads, for the ask flow -------------------------------------------------
 
 SIMILAR_LIMIT = 10
-SIMILAR_CANDIDATES = 300
+SIMILAR_CANDIDATES = 200
+# Title words whose pairs make the second tier of candidates (15 pairs of 6).
+SIMILAR_HEAD_WORDS = 6
 # Once the title tiers have found this many threads, broader tiers add little but cost.
 ENOUGH_CANDIDATES = 60
 _STOPWORDS_TEXT = """
@@ -298,14 +300,13 @@ def _similar_postgres(
     visible: QuerySet[Question], title: str, words: list[str], tags: list[str]
 ) -> list[Similar]:
     from django.contrib.postgres.search import TrigramSimilarity
-    from django.db.models import Count, FloatField
-    from django.db.models.functions import Cast
+    from django.db.models import Count
 
     # The words are [a-z0-9] only, so raw queries are safe to build from them. Threads
     # sharing two of the draft's words make a small, relevant candidate set; threads
     # sharing any one word are the fallback when none shares two.
     tsquery = SearchQuery(" | ".join(words), search_type="raw", config="english")
-    head = words[:8]
+    head = words[:SIMILAR_HEAD_WORDS]
     # Candidates come in tiers through the full-text index, most specific first: threads
     # whose title has all of the draft's words, then any two of them, then any
     # one, then threads with any of the words anywhere; each tier fills what the cap
@@ -329,23 +330,32 @@ def _similar_postgres(
             .exclude(pk__in=candidates)
             .values_list("pk", flat=True)[:room]
         )
-    rows = (
-        Question.objects.filter(pk__in=candidates)
-        .annotate(
-            rank=SearchRank(
-                F("search_vector"), tsquery, weights=[0.05, 0.1, 0.3, 1.0], normalization=Value(1)
-            ),
-            title_similarity=TrigramSimilarity("title", title),
-            shared_tags=Cast(
-                Count("tags", filter=Q(tags__name__in=tags or [""]), distinct=True),
-                FloatField(),
-            ),
-        )
-        .annotate(similarity=F("rank") + F("title_similarity") + 0.05 * F("shared_tags"))
-        .order_by("-similarity", "-pk")
-        .select_related("author")[: SIMILAR_LIMIT * 2]
+    if not candidates:
+        return []
+    # Scores over narrow columns only; the tags in common are counted in one grouped
+    # query (a join in the scoring query would repeat the rank for every tag row).
+    scores = Question.objects.filter(pk__in=candidates).values_list(
+        "pk",
+        SearchRank(
+            F("search_vector"), tsquery, weights=[0.05, 0.1, 0.3, 1.0], normalization=Value(1)
+        ),
+        TrigramSimilarity("title", title),
     )
-    return [Similar(question=q, score=float(q.similarity)) for q in rows]
+    shared: dict[int, int] = {}
+    if tags:
+        through = Question.tags.through
+        shared = dict(
+            through.objects.filter(question_id__in=candidates, tag__name__in=tags)
+            .values("question_id")
+            .annotate(n=Count("*"))
+            .values_list("question_id", "n")
+        )
+    ranked = sorted(
+        ((rank + similarity + 0.05 * shared.get(pk, 0), pk) for pk, rank, similarity in scores),
+        reverse=True,
+    )[: SIMILAR_LIMIT * 2]
+    rows = Question.objects.select_related("author").in_bulk([pk for _, pk in ranked])
+    return [Similar(question=rows[pk], score=float(score)) for score, pk in ranked if pk in rows]
 
 
 def _similar_simple(visible: QuerySet[Question], words: list[str]) -> list[Similar]:
