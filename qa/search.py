@@ -346,9 +346,8 @@ def _similar_postgres(
         through = Question.tags.through
         shared = dict(
             through.objects.filter(question_id__in=candidates, tag__name__in=tags)
-            .values("question_id")
-            .annotate(n=Count("*"))
-            .values_list("question_id", "n")
+            .values_list("question_id")
+            .annotate(Count("*"))
         )
     ranked = sorted(
         ((rank + similarity + 0.05 * shared.get(pk, 0), pk) for pk, rank, similarity in scores),
