@@ -56,6 +56,12 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     suspended_until = models.DateTimeField(null=True, blank=True, db_index=True)
     suspension_reason = models.TextField(blank=True)
+    # Set when the mail server refused this address for good (a 5xx reply); notification
+    # email is not sent to it until the member changes or confirms the address again.
+    email_bouncing_since = models.DateTimeField(null=True, blank=True)
+    email_bounce_reason = models.CharField(max_length=300, blank=True)
+    # The member's local date of the last daily digest, so a day gets at most one.
+    last_digest_on = models.DateField(null=True, blank=True)
 
     objects = UserManagerWithQuerySet()  # type: ignore[misc]
 
@@ -86,8 +92,9 @@ class User(AbstractUser):
 class Notification(models.Model):
     """One notification for one member about one event: the outbox row.
 
-    Written in the same transaction as the event, through accounts.services.notify; the
-    dedupe key (unique) makes writing it twice for the same event and member a no-op.
+    Written in the same transaction as the event, through accounts.notifications.notify;
+    the dedupe key (unique) makes writing it twice for the same event and member a no-op.
+    Rows to send now have delivery "immediate"; rows for the daily digest "digest".
     """
 
     class Kind(models.TextChoices):
@@ -104,24 +111,59 @@ class Notification(models.Model):
         FAILED = "failed"
         SUPPRESSED = "suppressed"
 
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", "Right away"
+        DIGEST = "digest", "In the daily digest"
+
     recipient = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
     payload = models.JSONField(default=dict)
     dedupe_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    # Events on one thread share this key, so that they coalesce into one email.
+    thread_key = models.CharField(max_length=60, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["recipient", "thread_key", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient_id}"
+
+
+class NotificationPreference(models.Model):
+    """How a member wants one kind of notification: now, in the daily digest, or never.
+    A kind without a row uses accounts.notifications.DEFAULT_MODES."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", "Email right away"
+        DIGEST = "digest", "Daily digest"
+        OFF = "off", "Off"
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.mode}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -14,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Notification, User
+from accounts.models import User
 
 PROFILE_FIELDS = ("display_name", "bio", "languages", "time_zone")
 
@@ -134,37 +133,3 @@ def user_end_sessions(*, user: User) -> None:
     the whole session table.
     """
     Token.objects.filter(user=user).delete()
-
-
-def notify(
-    *,
-    kind: str,
-    recipients: Iterable[int],
-    dedupe_key: str,
-    payload: dict[str, Any],
-    exclude: Iterable[int] = (),
-) -> list[Notification]:
-    """Record one notification per recipient for an event, inside the caller's transaction.
-
-    The row's dedupe key is `<dedupe_key>:<recipient id>`, unique, so recording the same
-    event twice for the same member adds nothing. Members in `exclude` (usually the one
-    who caused the event) get nothing. Returns the rows written this time.
-    """
-    skip = set(exclude)
-    wanted = [pk for pk in dict.fromkeys(recipients) if pk not in skip]
-    if not wanted:
-        return []
-    keys = {pk: f"{dedupe_key}:{pk}" for pk in wanted}
-    existing = set(
-        Notification.objects.filter(dedupe_key__in=keys.values()).values_list(
-            "dedupe_key", flat=True
-        )
-    )
-    rows = [
-        Notification(recipient_id=pk, kind=kind, payload=payload, dedupe_key=key)
-        for pk, key in keys.items()
-        if key not in existing
-    ]
-    # ignore_conflicts settles a race with another transaction recording the same event.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return rows

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.site",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -178,6 +179,12 @@ if REDIS_URL:
         # Longer than the longest task's ETA or time limit, so a late-acked
         # task is redelivered only when its worker really died.
         "visibility_timeout": 3600,
+        # Publishing from a request gives up within about a second when Redis is down
+        # (instead of six): the outbox row waits and the relay publishes it later.
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -198,7 +205,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"accounts.tasks.email_send": {"queue": "mail"}}
+# Account mail and immediate notifications on "mail"; digests on their own queue, so a big
+# digest run never delays a reply notification.
+CELERY_TASK_ROUTES = {
+    "accounts.tasks.email_send": {"queue": "mail"},
+    "accounts.tasks.notification_send": {"queue": "mail"},
+    "accounts.tasks.digest_send": {"queue": "digest"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
@@ -209,6 +222,14 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-checklist-evidence": {
         "task": "qa.tasks.evidence_purge",
         "schedule": 60 * 60,
+    },
+    "relay-unsent-notifications": {
+        "task": "accounts.tasks.notifications_relay",
+        "schedule": env.float("NOTIFICATIONS_RELAY_SECONDS", default=60),
+    },
+    "send-daily-digests": {
+        "task": "accounts.tasks.digests_send",
+        "schedule": 10 * 60,
     },
     "remind-askers-to-follow-up": {
         "task": "qa.tasks.followup_remind",
@@ -272,6 +293,23 @@ else:
     )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Notifications (accounts/notifications.py).
+_mail_domain = DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2] or "localhost"
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default=_mail_domain)
+# The mailto: of List-Unsubscribe; the one-click https link works without it.
+NOTIFICATIONS_UNSUBSCRIBE_MAILTO = env.str(
+    "NOTIFICATIONS_UNSUBSCRIBE_MAILTO", default=f"unsubscribe@{_mail_domain}"
+)
+NOTIFICATIONS_COALESCE_MINUTES = env.float("NOTIFICATIONS_COALESCE_MINUTES", default=10)
+NOTIFICATIONS_DAILY_CAP = env.int("NOTIFICATIONS_DAILY_CAP", default=20)
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
+# Transient SMTP errors are retried for this long, then the row fails.
+NOTIFICATIONS_RETRY_FOR_SECONDS = env.int("NOTIFICATIONS_RETRY_FOR_SECONDS", default=3600)
+# A row in "sending" this long belongs to a worker that died: the relay sends it again.
+NOTIFICATIONS_STUCK_AFTER_SECONDS = env.int("NOTIFICATIONS_STUCK_AFTER_SECONDS", default=300)
+# The relay leaves rows this young to the task their own commit queued.
+NOTIFICATIONS_RELAY_GRACE_SECONDS = env.int("NOTIFICATIONS_RELAY_GRACE_SECONDS", default=30)
 
 # ---------------------------------------------------------------------------
 # Accounts

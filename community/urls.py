@@ -20,6 +20,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.notification_urls")),
     path("api/v1/", include(api_v1)),
     path(settings.ADMIN_PATH, admin.site.urls),
 ]

@@ -19,7 +19,8 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from accounts.services import notify, user_ensure_can_post, user_is_moderator
+from accounts.notifications import notify
+from accounts.services import user_ensure_can_post, user_is_moderator
 from qa.checklist import Checklist
 from qa.markdown import render_markdown
 from qa.models import (
@@ -238,7 +239,32 @@ def answer_post(*, author: User, question: Question, body: str) -> Answer:
     Question.objects.filter(pk=question.pk).update(
         answer_count=F("answer_count") + 1, last_activity_at=now
     )
+    notify(
+        kind=Notification.Kind.NEW_ANSWER,
+        recipients=[question.author_id],
+        exclude=[author.pk],
+        dedupe_key=f"answer:{answer.pk}",
+        thread_key=f"question:{question.pk}",
+        payload=_event_payload(question, author, body, f"#answer-{answer.pk}"),
+    )
     return answer
+
+
+EXCERPT_CHARS = 500
+
+
+def _event_payload(question: Question, actor: User, body: str, anchor: str = "") -> dict:
+    """What a notification about a post says: the thread, who wrote, and an excerpt
+    rendered by the same safe Markdown renderer as the site."""
+    excerpt = body if len(body) <= EXCERPT_CHARS else body[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    return {
+        "question_id": question.pk,
+        "title": question.title,
+        "url": question.get_absolute_url() + anchor,
+        "actor": actor.public_name,
+        "excerpt_text": excerpt,
+        "excerpt_html": render_markdown(excerpt),
+    }
 
 
 @transaction.atomic
@@ -280,6 +306,27 @@ def comment_post(
         created_at=now,
     )
     Question.objects.filter(pk=thread_id).update(last_activity_at=now)
+    payload = _event_payload(thread, author, body, f"#comment-{comment.pk}")
+    thread_key = f"question:{thread.pk}"
+    told = [author.pk]
+    if answer is not None:
+        notify(
+            kind=Notification.Kind.ANSWER_COMMENT,
+            recipients=[answer.author_id],
+            exclude=told,
+            dedupe_key=f"comment:{comment.pk}",
+            thread_key=thread_key,
+            payload=payload,
+        )
+        told.append(answer.author_id)  # an asker who wrote that answer hears of it once
+    notify(
+        kind=Notification.Kind.NEW_COMMENT,
+        recipients=[thread.author_id],
+        exclude=told,
+        dedupe_key=f"comment:{comment.pk}",
+        thread_key=thread_key,
+        payload=payload,
+    )
     return comment
 
 
@@ -336,6 +383,14 @@ def answer_accept(*, user: User, answer: Answer) -> Question:
         question.status = Question.Status.SOLVED
     question.last_activity_at = timezone.now()
     question.save(update_fields=["accepted_answer", "status", "last_activity_at"])
+    notify(
+        kind=Notification.Kind.ANSWER_ACCEPTED,
+        recipients=[answer.author_id],
+        exclude=[user.pk],
+        dedupe_key=f"accepted:{answer.pk}",
+        thread_key=f"question:{question.pk}",
+        payload=_event_payload(question, user, answer.body, f"#answer-{answer.pk}"),
+    )
     return question
 
 
@@ -408,6 +463,7 @@ def followup_reminders_send(*, now: dt.datetime | None = None, limit: int = 500)
                 kind=Notification.Kind.FOLLOWUP_REMINDER,
                 recipients=[question.author_id],
                 dedupe_key=f"followup:{question.pk}",
+                thread_key=f"question:{question.pk}",
                 payload={
                     "question_id": question.pk,
                     "title": question.title,

@@ -69,13 +69,34 @@ def message_text(message: Message) -> str:
 
 
 @contextmanager
-def celery_worker(*, env: dict[str, str], queues: str = "default,mail,digest") -> Iterator[None]:
-    """Run `celery worker` as its own process until the block ends."""
+def celery_worker(
+    *, env: dict[str, str], queues: str = "default,mail,digest", name: str = "test"
+) -> Iterator[subprocess.Popen[str]]:
+    """Run `celery worker` as its own process until the block ends; yields the process."""
     command = [
         sys.executable, "-m", "celery", "-A", "community", "worker", "--loglevel", "INFO",
         "--queues", queues, "--pool", "solo", "--without-gossip", "--without-mingle",
-        "--without-heartbeat", "--hostname", f"test-{os.getpid()}@%h",
+        "--without-heartbeat", "--hostname", f"{name}-{os.getpid()}@%h",
     ]  # fmt: skip
+    with _celery_process(command, env=env, ready_text=" ready.") as process:
+        yield process
+
+
+@contextmanager
+def celery_beat(*, env: dict[str, str], schedule_file: Path) -> Iterator[subprocess.Popen[str]]:
+    """Run `celery beat` as its own process until the block ends."""
+    command = [
+        sys.executable, "-m", "celery", "-A", "community", "beat", "--loglevel", "INFO",
+        "--schedule", str(schedule_file),
+    ]  # fmt: skip
+    with _celery_process(command, env=env, ready_text="beat: Starting") as process:
+        yield process
+
+
+@contextmanager
+def _celery_process(
+    command: list[str], *, env: dict[str, str], ready_text: str
+) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
         command, cwd=BASE_DIR, env={**os.environ, **env},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -87,7 +108,7 @@ def celery_worker(*, env: dict[str, str], queues: str = "default,mail,digest") -
         assert process.stdout
         for line in process.stdout:
             output.append(line)
-            if " ready." in line:
+            if ready_text in line:
                 ready.set()
 
     threading.Thread(target=read, daemon=True).start()
@@ -95,9 +116,9 @@ def celery_worker(*, env: dict[str, str], queues: str = "default,mail,digest") -
         deadline = time.monotonic() + 60
         while not ready.is_set():
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the Celery worker did not start:\n" + "".join(output))
+                raise AssertionError(f"{command[4]} did not start:\n" + "".join(output))
             time.sleep(0.1)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

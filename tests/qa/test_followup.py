@@ -86,7 +86,7 @@ def test_no_reminder_for_threads_that_need_none(case):
 
 
 def test_recording_the_same_reminder_twice_writes_one_row():
-    from accounts.services import notify
+    from accounts.notifications import notify
 
     user = UserFactory()
     kwargs = {
