@@ -27,8 +27,8 @@ DOCKERFILE = BASE_DIR / "Dockerfile"
 ENV_EXAMPLE = BASE_DIR / ".env.example"
 SETTINGS_FILE = BASE_DIR / "community" / "settings.py"
 
-LONG_RUNNING = ("postgres", "redis", "mailpit", "web", "worker", "beat")
-APP_SERVICES = ("web", "worker", "beat")
+LONG_RUNNING = ("postgres", "redis", "mailpit", "web", "worker", "digest-worker", "beat")
+APP_SERVICES = ("web", "worker", "digest-worker", "beat")
 WORKER_QUEUES = {"default", "mail", "digest"}
 # Set by Docker in every container rather than by the operator.
 CONTAINER_PROVIDED = {"HOSTNAME"}
@@ -186,7 +186,7 @@ def test_compose_file_parses_as_a_compose_spec_file_without_version_key() -> Non
     assert isinstance(data.get("services"), dict)
 
 
-def test_all_six_services_are_defined() -> None:
+def test_all_long_running_services_are_defined() -> None:
     assert set(LONG_RUNNING) <= set(compose()["services"])
 
 
@@ -275,20 +275,27 @@ def test_web_healthcheck_probes_healthz() -> None:
     assert "/healthz" in test
 
 
-def test_worker_runs_celery_worker_on_every_queue() -> None:
-    command = command_line("worker")
+def worker_queues(name: str) -> set[str]:
+    command = command_line(name)
     assert "celery -A community worker" in command
     queues = re.search(r"(?:-Q|--queues)[ =](\S+)", command)
-    assert queues, "the worker must name its queues"
-    consumed = set(queues[1].split(","))
+    assert queues, f"{name} must name its queues"
+    return set(queues[1].split(","))
+
+
+def test_the_workers_consume_every_queue_with_digests_apart() -> None:
+    consumed = worker_queues("worker") | worker_queues("digest-worker")
     assert consumed >= WORKER_QUEUES
+    assert worker_queues("digest-worker") == {"digest"}
+    assert "digest" not in worker_queues("worker")
     # A task routed to a queue nobody consumes would wait forever.
     routed = set(re.findall(r"""["']queue["']\s*:\s*["'](\w+)["']""", SETTINGS_FILE.read_text()))
     assert routed <= consumed, f"queues routed to but not consumed: {routed - consumed}"
 
 
-def test_worker_healthcheck_pings_this_worker_through_the_broker() -> None:
-    test = " ".join(strings(service("worker")["healthcheck"]["test"]))
+@pytest.mark.parametrize("name", ["worker", "digest-worker"])
+def test_worker_healthcheck_pings_this_worker_through_the_broker(name: str) -> None:
+    test = " ".join(strings(service(name)["healthcheck"]["test"]))
     assert "celery -A community inspect ping" in test
     assert "celery@$$HOSTNAME" in test or "celery@$${HOSTNAME}" in test
 
