@@ -381,3 +381,24 @@ def test_the_relay_resends_rows_stuck_in_sending_and_due_pending_rows():
     assert len(mail.outbox) == 2
     # Nothing left to relay.
     assert n.notifications_relay() == 0
+
+
+def test_the_settings_page_shows_and_saves_each_kinds_mode(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    page = client.get("/settings/notifications/").content.decode()
+    assert "A new answer on my thread" in page
+    assert 'value="digest"' in page
+
+    modes = {kind: "immediate" for kind in Notification.Kind.values}
+    response = client.post("/settings/notifications/", {**modes, NEW_ANSWER: "digest"})
+    assert response.status_code == 302
+    assert n.preference_modes(user=user)[NEW_ANSWER] == "digest"
+
+    bad = client.post("/settings/notifications/", {**modes, NEW_ANSWER: "hourly"})
+    assert bad.status_code == 400
+    assert n.preference_modes(user=user)[NEW_ANSWER] == "digest"
+    assert client.get("/settings/notifications/").status_code == 200
+    client.logout()
+    assert client.get("/settings/notifications/").status_code == 302
