@@ -294,6 +294,11 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Mentoring (mentoring/): a claim's first reply is due within this many hours, and a
+# mentor is offered at most this many threads a day.
+MENTORING_FIRST_REPLY_HOURS = env.float("MENTORING_FIRST_REPLY_HOURS", default=4)
+MENTORING_DAILY_OFFER_CAP = env.int("MENTORING_DAILY_OFFER_CAP", default=10)
+
 # Notifications (accounts/notifications.py).
 _mail_domain = DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2] or "localhost"
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default=_mail_domain)
@@ -393,6 +398,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionStatusEnum": "qa.models.QUESTION_STATUS_CHOICES",
+        "MentorStatusEnum": "mentoring.models.MENTOR_STATUS_CHOICES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

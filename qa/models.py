@@ -160,6 +160,10 @@ class Question(models.Model):
         return self.status != self.Status.CLOSED and not self.locked and not self.hidden
 
 
+# For the API schema's enum name (community/settings.py, SPECTACULAR_SETTINGS).
+QUESTION_STATUS_CHOICES = Question.Status.choices
+
+
 class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     author = models.ForeignKey(

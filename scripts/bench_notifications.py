@@ -26,7 +26,7 @@ COUNT = int(os.environ.get("BENCH_EMAILS", "500"))
 
 with app.connection_for_write() as conn:
     for name in ("default", "mail", "digest"):
-        conn.default_channel.queue_purge(name)
+        conn.default_channel.queue_purge(name)  # type: ignore[attr-defined]
 Notification.objects.all().delete()
 users = User.objects.bulk_create(
     [User(username=f"bench-mail-{i}", email=f"bench{i}@example.org") for i in range(COUNT)],

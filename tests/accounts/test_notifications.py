@@ -391,7 +391,7 @@ def test_the_settings_page_shows_and_saves_each_kinds_mode(client):
     assert "A new answer on my thread" in page
     assert 'value="digest"' in page
 
-    modes = {kind: "immediate" for kind in Notification.Kind.values}
+    modes = dict.fromkeys(Notification.Kind.values, "immediate")
     response = client.post("/settings/notifications/", {**modes, NEW_ANSWER: "digest"})
     assert response.status_code == 302
     assert n.preference_modes(user=user)[NEW_ANSWER] == "digest"

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from mentoring.models import Claim, MentorProfile
+
+
+class ProfileInput(serializers.Serializer):
+    """The editable fields; the service validates their values and names each bad one."""
+
+    bio = serializers.JSONField(required=False)
+    capacity = serializers.JSONField(required=False)
+    languages = serializers.JSONField(required=False)
+    time_zone = serializers.JSONField(required=False)
+    availability = serializers.JSONField(required=False)
+    accepting = serializers.JSONField(required=False)
+    away_until = serializers.DateTimeField(required=False, allow_null=True)
+    expertise = serializers.JSONField(
+        required=False, help_text='Tag names with levels 1-3, e.g. {"django": 3, "orm": 2}.'
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                dict.fromkeys(sorted(unknown), "This field cannot be changed here.")
+            )
+        return attrs
+
+
+class ProfileOutput(serializers.ModelSerializer):
+    user_id = serializers.IntegerField()
+    expertise = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MentorProfile
+        fields = [
+            "user_id", "status", "bio", "capacity", "languages", "time_zone", "availability",
+            "accepting", "away_until", "expertise", "approved_at",
+        ]  # fmt: skip
+
+    def get_expertise(self, profile: MentorProfile) -> dict[str, int]:
+        return {e.tag.name: e.level for e in profile.expertise.all()}
+
+
+class MatchOutput(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    mentor = serializers.CharField(source="mentor.username")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id", "question_id", "mentor", "state", "created_at", "reply_due_at",
+            "first_reply_at", "extended", "ended_at", "end_reason",
+        ]  # fmt: skip
+
+
+class ReleaseInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from mentoring.api import views
+
+urlpatterns = [
+    path("mentors/me/", views.MentorMeApi.as_view(), name="api-mentor-me"),
+    path(
+        "mentors/<int:user_id>/approve/",
+        views.MentorApproveApi.as_view(),
+        name="api-mentor-approve",
+    ),
+    path(
+        "questions/<int:question_id>/mentor-matches/",
+        views.MentorMatchesApi.as_view(),
+        name="api-mentor-matches",
+    ),
+    path("questions/<int:question_id>/claim/", views.ClaimCreateApi.as_view(), name="api-claim"),
+    path(
+        "claims/<int:claim_id>/release/",
+        views.ClaimReleaseApi.as_view(),
+        name="api-claim-release",
+    ),
+]

@@ -1,0 +1,123 @@
+"""Mentoring API: one view per operation, each calling a mentoring service or selector."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from mentoring import selectors, services
+from mentoring.api import serializers as s
+from mentoring.models import Claim, MentorProfile
+from qa.models import Question
+
+
+def _conflict(error: services.ClaimConflict) -> Response:
+    return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+
+
+class MentorMeApi(APIView):
+    """GET: my mentor profile (404 before applying). PUT: apply, or edit my profile."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _profile(self, request: Request) -> MentorProfile | None:
+        return (
+            MentorProfile.objects.filter(user=cast(User, request.user))
+            .prefetch_related("expertise__tag")
+            .first()
+        )
+
+    @extend_schema(responses=s.ProfileOutput)
+    def get(self, request: Request) -> Response:
+        profile = self._profile(request)
+        if profile is None:
+            raise NotFound("You have not applied to mentor; PUT your profile to apply.")
+        return Response(s.ProfileOutput(profile).data)
+
+    @extend_schema(request=s.ProfileInput, responses=s.ProfileOutput)
+    def put(self, request: Request) -> Response:
+        data = s.ProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        profile = self._profile(request)
+        user = cast(User, request.user)
+        if profile is None:
+            profile = services.mentor_apply(user=user, **fields)
+            code: int = status.HTTP_201_CREATED
+        else:
+            profile = services.mentor_update(profile=profile, **fields)
+            code = status.HTTP_200_OK
+        return Response(s.ProfileOutput(self._profile(request)).data, status=code)
+
+
+class MentorApproveApi(APIView):
+    """Staff approve a member's application to mentor."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=None, responses=s.ProfileOutput)
+    def post(self, request: Request, user_id: int) -> Response:
+        profile = get_object_or_404(MentorProfile, user_id=user_id)
+        services.mentor_approve(profile=profile, by=cast(User, request.user))
+        profile = MentorProfile.objects.prefetch_related("expertise__tag").get(pk=profile.pk)
+        return Response(s.ProfileOutput(profile).data)
+
+
+class MentorMatchesApi(APIView):
+    """Ranked mentors for a thread with score and reasons: for the asker, mentors, staff."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.MatchOutput(many=True))
+    def get(self, request: Request, question_id: int) -> Response:
+        question = get_object_or_404(
+            Question.objects.visible_to(request.user).select_related("author"), pk=question_id
+        )
+        if not selectors.can_see_matches(viewer=request.user, question=question):
+            raise PermissionDenied("Only the asker, mentors and staff see a thread's matches.")
+        matches = selectors.mentor_matches(question=question)
+        return Response(s.MatchOutput(matches, many=True).data)
+
+
+class ClaimCreateApi(APIView):
+    """ "I'll take this": 201 with the claim; 409 when another mentor holds the thread or
+    I am at capacity; 403 when I am not a mentor."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={201: s.ClaimOutput})
+    def post(self, request: Request, question_id: int) -> Response:
+        question = get_object_or_404(Question.objects.visible_to(request.user), pk=question_id)
+        try:
+            claim = services.claim_create(mentor=cast(User, request.user), question=question)
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.ClaimOutput(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimReleaseApi(APIView):
+    """The mentor who holds a claim releases it, with a reason for the next mentor."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.ReleaseInput, responses=s.ClaimOutput)
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim = get_object_or_404(Claim.objects.select_related("mentor"), pk=claim_id)
+        data = s.ReleaseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            claim = services.claim_release(
+                claim=claim, by=cast(User, request.user), reason=data.validated_data["reason"]
+            )
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.ClaimOutput(claim).data)

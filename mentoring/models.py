@@ -1,0 +1,141 @@
+"""Mentor profiles with their expertise, and claims: a mentor taking a thread on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import validate_language_codes, validate_time_zone
+
+CAPACITY_MIN, CAPACITY_MAX = 1, 5
+
+
+class MentorProfile(models.Model):
+    """A member's application to mentor, and once approved, how they mentor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Not approved"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_profile"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    bio = models.TextField(max_length=2000, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(CAPACITY_MIN), MaxValueValidator(CAPACITY_MAX)]
+    )
+    languages = models.JSONField(default=list, validators=[validate_language_codes])
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Weekly windows in the mentor's time zone: [{"day": 0-6 (Monday 0), "start": "18:00",
+    # "end": "21:00"}, ...]; see mentoring.matching.validate_availability.
+    availability = models.JSONField(default=list, blank=True)
+    accepting = models.BooleanField(default=True)
+    away_until = models.DateTimeField(null=True, blank=True)
+    last_offered_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=CAPACITY_MIN, capacity__lte=CAPACITY_MAX),
+                name="mentor_capacity_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Mentor {self.user}"
+
+
+# For the API schema's enum name (community/settings.py, SPECTACULAR_SETTINGS).
+MENTOR_STATUS_CHOICES = MentorProfile.Status.choices
+
+
+class MentorExpertise(models.Model):
+    """A tag a mentor knows, at level 1 (some), 2 (good) or 3 (expert)."""
+
+    profile = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="expertise")
+    tag = models.ForeignKey("qa.Tag", on_delete=models.CASCADE, related_name="mentors")
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "tag"], name="one_level_per_tag"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="level_1_to_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag} ({self.level})"
+
+
+class Claim(models.Model):
+    """A mentor helping on a thread. At most one active claim per thread (a partial unique
+    constraint); the mentor's open claims never exceed their capacity (checked under a
+    lock on their profile)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RELEASED = "released", "Released"
+        EXPIRED = "expired", "Expired"
+        HANDED_OFF = "handed_off", "Handed off"
+        COMPLETED = "completed", "Completed"
+
+    question = models.ForeignKey("qa.Question", on_delete=models.CASCADE, related_name="claims")
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    reply_due_at = models.DateTimeField()
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    extended = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=Q(state="active"),
+                name="one_active_claim_per_thread",
+            )
+        ]
+        indexes = [models.Index(fields=["mentor", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} on {self.question_id} ({self.state})"
+
+
+class Exclusion(models.Model):
+    """A mentor kept out of a thread's offers: they declined it or let a claim expire."""
+
+    class Reason(models.TextChoices):
+        DECLINED = "declined", "Declined the offer"
+        EXPIRED = "expired", "Let a claim expire"
+
+    question = models.ForeignKey("qa.Question", on_delete=models.CASCADE, related_name="+")
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "mentor"], name="one_exclusion_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} out of {self.question_id} ({self.reason})"

@@ -1,0 +1,101 @@
+"""Reads for mentoring: the matching inputs built from the database, and claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from mentoring.matching import Candidate, Match, Thread, Window, rank_mentors
+from mentoring.models import Claim, Exclusion, MentorProfile
+from qa.models import Question
+
+
+def thread_for(question: Question) -> Thread:
+    asker = question.author
+    tags = tuple(t.name for t in question.tags.all())
+    return Thread(
+        question_id=question.pk,
+        asker_id=question.author_id,
+        tags=tags,
+        asker_languages=tuple(asker.languages or ["en"]),
+    )
+
+
+def candidates_for(question: Question, now: dt.datetime) -> list[Candidate]:
+    """Every approved mentor with what matching needs, in a fixed number of queries."""
+    profiles = (
+        MentorProfile.objects.filter(status=MentorProfile.Status.APPROVED)
+        .select_related("user")
+        .prefetch_related("expertise__tag")
+        .annotate(
+            open_claims=Count("user__claims", filter=Q(user__claims__state=Claim.State.ACTIVE)),
+            replied=Count(
+                "user__claims",
+                filter=Q(user__claims__first_reply_at__isnull=False),
+            ),
+            expired=Count("user__claims", filter=Q(user__claims__state=Claim.State.EXPIRED)),
+            helped=Count(
+                "user__claims",
+                filter=Q(
+                    user__claims__state=Claim.State.COMPLETED,
+                    user__claims__question__author_id=question.author_id,
+                ),
+            ),
+        )
+    )
+    excluded = set(Exclusion.objects.filter(question=question).values_list("mentor_id", flat=True))
+    return [
+        Candidate(
+            user_id=p.user_id,
+            name=p.user.public_name,
+            approved=True,
+            accepting=p.accepting and p.user.is_active and not p.user.is_suspended,
+            away_until=p.away_until,
+            languages=tuple(p.languages),
+            expertise={e.tag.name: e.level for e in p.expertise.all()},
+            capacity=p.capacity,
+            open_claims=p.open_claims,
+            last_offered_at=p.last_offered_at,
+            replied=p.replied,
+            expired=p.expired,
+            time_zone=p.time_zone,
+            availability=tuple(Window(**w) for w in p.availability),
+            excluded=p.user_id in excluded,
+            helped_asker=p.helped > 0,
+        )
+        for p in profiles
+    ]
+
+
+def mentor_matches(
+    *, question: Question, now: dt.datetime | None = None, wave: int = 1
+) -> list[Match]:
+    now = now or timezone.now()
+    return rank_mentors(
+        thread_for(question),
+        candidates_for(question, now),
+        now,
+        wave=wave,
+        offer_cap=settings.MENTORING_DAILY_OFFER_CAP,
+    )
+
+
+def active_claim(*, question: Question) -> Claim | None:
+    return (
+        Claim.objects.filter(question=question, state=Claim.State.ACTIVE)
+        .select_related("mentor")
+        .first()
+    )
+
+
+def can_see_matches(*, viewer: Any, question: Question) -> bool:
+    """The asker, approved mentors and staff."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == question.author_id or viewer.is_staff:
+        return True
+    return MentorProfile.objects.filter(user=viewer, status=MentorProfile.Status.APPROVED).exists()

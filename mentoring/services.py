@@ -1,0 +1,208 @@
+"""Writes for mentoring: applying, approval, the profile, claims and their release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User, validate_language_codes, validate_time_zone
+from mentoring.matching import validate_availability
+from mentoring.models import CAPACITY_MAX, CAPACITY_MIN, Claim, MentorExpertise, MentorProfile
+from qa.models import Question, Tag
+
+
+class ClaimConflict(Exception):
+    """A claim the state of the thread or the mentor does not allow (HTTP 409)."""
+
+
+def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the editable profile fields; ValidationError names each bad one."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        try:
+            if name == "capacity":
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise ValidationError("Give a whole number.")
+                if not CAPACITY_MIN <= value <= CAPACITY_MAX:
+                    raise ValidationError(f"Capacity is {CAPACITY_MIN} to {CAPACITY_MAX} threads.")
+            elif name == "languages":
+                validate_language_codes(value)
+                if not value:
+                    raise ValidationError("Name at least one language.")
+            elif name == "time_zone":
+                if not isinstance(value, str):
+                    raise ValidationError("Give a time zone name.")
+                validate_time_zone(value)
+            elif name == "availability":
+                try:
+                    validate_availability(value)
+                except ValueError as error:
+                    raise ValidationError(str(error)) from None
+            elif name == "bio":
+                if not isinstance(value, str) or len(value) > 2000:
+                    raise ValidationError("Give at most 2,000 characters of text.")
+            elif name == "accepting":
+                if not isinstance(value, bool):
+                    raise ValidationError("Give true or false.")
+            elif name == "away_until":
+                if value is not None and not isinstance(value, dt.datetime):
+                    raise ValidationError("Give a date and time, or null.")
+            elif name == "expertise":
+                value = _clean_expertise(value)
+            else:
+                raise ValidationError("This field cannot be changed here.")
+        except ValidationError as error:
+            errors[name] = " ".join(error.messages)
+        else:
+            cleaned[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_expertise(value: Any) -> dict[Tag, int]:
+    if not isinstance(value, dict) or not value or len(value) > 10:
+        raise ValidationError('Give 1 to 10 tags with a level each, e.g. {"django": 3}.')
+    tags = {t.name: t for t in Tag.objects.filter(name__in=[str(k) for k in value])}
+    unknown = [name for name in value if name not in tags]
+    if unknown:
+        raise ValidationError(f"No such tag: {', '.join(map(str, unknown))}.")
+    levels = {}
+    for name, level in value.items():
+        if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
+            raise ValidationError(f"The level of {name} is 1, 2 or 3.")
+        levels[tags[name]] = level
+    return levels
+
+
+def _save_profile(profile: MentorProfile, cleaned: dict[str, Any]) -> MentorProfile:
+    expertise = cleaned.pop("expertise", None)
+    for name, value in cleaned.items():
+        setattr(profile, name, value)
+    profile.save()
+    if expertise is not None:
+        profile.expertise.all().delete()
+        MentorExpertise.objects.bulk_create(
+            [
+                MentorExpertise(profile=profile, tag=tag, level=level)
+                for tag, level in expertise.items()
+            ]
+        )
+    return profile
+
+
+@transaction.atomic
+def mentor_apply(*, user: User, **fields: Any) -> MentorProfile:
+    """A member applies to mentor; staff approve. Applying again updates the application."""
+    cleaned = _clean_profile(fields)
+    if "expertise" not in cleaned:
+        raise ValidationError({"expertise": "Name the tags you can help with, with levels."})
+    profile, _ = MentorProfile.objects.select_for_update().get_or_create(user=user)
+    cleaned.setdefault("languages", list(user.languages) or ["en"])
+    cleaned.setdefault("time_zone", user.time_zone)
+    return _save_profile(profile, cleaned)
+
+
+@transaction.atomic
+def mentor_approve(*, profile: MentorProfile, by: User) -> MentorProfile:
+    if not by.is_staff:
+        raise PermissionDenied("Only staff approve mentors.")
+    profile = MentorProfile.objects.select_for_update().get(pk=profile.pk)
+    profile.status = MentorProfile.Status.APPROVED
+    profile.approved_at, profile.approved_by = timezone.now(), by
+    profile.save(update_fields=["status", "approved_at", "approved_by"])
+    return profile
+
+
+@transaction.atomic
+def mentor_update(*, profile: MentorProfile, **fields: Any) -> MentorProfile:
+    """The mentor edits their profile. Setting away_until in the future releases their
+    claims that have no reply yet."""
+    cleaned = _clean_profile(fields)
+    profile = MentorProfile.objects.select_for_update().get(pk=profile.pk)
+    _save_profile(profile, cleaned)
+    away = cleaned.get("away_until")
+    if away is not None and away > timezone.now():
+        for claim in Claim.objects.filter(
+            mentor=profile.user, state=Claim.State.ACTIVE, first_reply_at__isnull=True
+        ):
+            _end_claim(claim, Claim.State.RELEASED, "The mentor is away.")
+    return profile
+
+
+def _end_claim(claim: Claim, state: str, reason: str) -> None:
+    Claim.objects.filter(pk=claim.pk, state=Claim.State.ACTIVE).update(
+        state=state, ended_at=timezone.now(), end_reason=reason[:500]
+    )
+
+
+@transaction.atomic
+def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = None) -> Claim:
+    """ "I'll take this": an approved mentor claims a thread, exclusively and within their
+    capacity. The mentor's profile row is locked for the capacity count, the thread's row
+    for its state, and the partial unique constraint settles two mentors at once.
+
+    Raises PermissionDenied for a non-mentor and ClaimConflict (with the reason) when the
+    thread or the mentor's load does not allow it.
+    """
+    now = now or timezone.now()
+    profile = MentorProfile.objects.select_for_update().filter(user=mentor).first()
+    if profile is None or profile.status != MentorProfile.Status.APPROVED:
+        raise PermissionDenied("Only approved mentors can claim threads.")
+    thread = Question.objects.select_for_update().get(pk=question.pk)
+    if thread.author_id == mentor.pk:
+        raise ClaimConflict("This is your own thread; another mentor will take it.")
+    if thread.hidden or thread.status != Question.Status.OPEN:
+        raise ClaimConflict("This thread is closed, solved or hidden and needs no mentor.")
+    from mentoring.models import Exclusion
+
+    if Exclusion.objects.filter(question=thread, mentor=mentor).exists():
+        raise ClaimConflict("You declined this thread or let a claim on it expire.")
+    holder = (
+        Claim.objects.filter(question=thread, state=Claim.State.ACTIVE)
+        .select_related("mentor")
+        .first()
+    )
+    if holder is not None:
+        raise ClaimConflict(
+            f"{holder.mentor.public_name} is already helping on this thread "
+            f"(since {holder.created_at:%H:%M} UTC)."
+        )
+    held = Claim.objects.filter(mentor=mentor, state=Claim.State.ACTIVE).count()
+    if held >= profile.capacity:
+        raise ClaimConflict(
+            f"You already hold {held} claim{'s' * (held != 1)}, your capacity; release or "
+            "finish one first, or raise your capacity."
+        )
+    try:
+        with transaction.atomic():
+            return Claim.objects.create(
+                question=thread,
+                mentor=mentor,
+                created_at=now,
+                reply_due_at=now + dt.timedelta(hours=settings.MENTORING_FIRST_REPLY_HOURS),
+            )
+    except IntegrityError:  # pragma: no cover - the thread's row lock comes first
+        raise ClaimConflict("Another mentor claimed this thread a moment ago.") from None
+
+
+@transaction.atomic
+def claim_release(*, claim: Claim, by: User, reason: str) -> Claim:
+    """The mentor lets a thread go back to the queue, saying why."""
+    if claim.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor who holds a claim can release it.")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError({"reason": "Say why, for the next mentor."})
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.state != Claim.State.ACTIVE:
+        raise ClaimConflict("This claim has already ended.")
+    _end_claim(claim, Claim.State.RELEASED, reason)
+    claim.refresh_from_db()
+    return claim
