@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,7 +301,6 @@ def _similar_postgres(
     visible: QuerySet[Question], title: str, words: list[str], tags: list[str]
 ) -> list[Similar]:
     from django.contrib.postgres.search import TrigramSimilarity
-    from django.db.models import Count
 
     # The words are [a-z0-9] only, so raw queries are safe to build from them. Threads
     # sharing two of the draft's words make a small, relevant candidate set; threads
@@ -341,13 +341,13 @@ def _similar_postgres(
         ),
         TrigramSimilarity("title", title),
     )
-    shared: dict[int, int] = {}
+    shared: Counter[int] = Counter()
     if tags:
         through = Question.tags.through
-        shared = dict(
-            through.objects.filter(question_id__in=candidates, tag__name__in=tags)
-            .values_list("question_id")
-            .annotate(Count("*"))
+        shared = Counter(
+            through.objects.filter(question_id__in=candidates, tag__name__in=tags).values_list(
+                "question_id", flat=True
+            )
         )
     ranked = sorted(
         ((rank + similarity + 0.05 * shared.get(pk, 0), pk) for pk, rank, similarity in scores),

@@ -99,3 +99,15 @@ def test_empty_or_odd_drafts_answer_with_little_or_nothing(site, title):
     results = similar_questions(viewer=AnonymousUser(), title=title)
 
     assert len(results) <= 10
+
+
+def test_shared_tags_lift_a_thread_among_equally_worded_ones():
+    celery, redis = TagFactory(name="celery"), TagFactory(name="redis")
+    title = "Worker stops consuming tasks after a broker restart"
+    on_redis = question(title=title, tags=[redis])
+    on_celery = question(title=title, tags=[celery])
+
+    found = similar_questions(viewer=AnonymousUser(), title=title, tags=["celery"])
+    assert [s.question.pk for s in found[:2]] == [on_celery.pk, on_redis.pk]
+    found = similar_questions(viewer=AnonymousUser(), title=title, tags=["redis"])
+    assert [s.question.pk for s in found[:2]] == [on_redis.pk, on_celery.pk]
