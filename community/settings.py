@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.digests_send",
         "schedule": 10 * 60,
     },
+    "apply-claim-timers": {
+        "task": "mentoring.tasks.claims_apply_timers",
+        "schedule": 5 * 60,
+    },
     "remind-askers-to-follow-up": {
         "task": "qa.tasks.followup_remind",
         "schedule": 60 * 60,

@@ -206,3 +206,55 @@ def claim_release(*, claim: Claim, by: User, reason: str) -> Claim:
     _end_claim(claim, Claim.State.RELEASED, reason)
     claim.refresh_from_db()
     return claim
+
+
+def claims_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Apply the claim timers once (the periodic task); running it twice changes nothing
+    more. For every active claim:
+
+    - the first answer or comment by its mentor on the thread since the claim marks the
+      first reply;
+    - a claim whose thread was solved or closed completes;
+    - a claim without a first reply by its due time expires: the thread goes back to the
+      queue, and the mentor is excluded from it and counted as not responsive.
+    """
+    from django.db.models import Min
+
+    from mentoring.models import Exclusion
+    from qa.models import Answer, Comment
+
+    now = now or timezone.now()
+    counts = {"replied": 0, "completed": 0, "expired": 0}
+    for claim in Claim.objects.filter(state=Claim.State.ACTIVE).select_related("question"):
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().get(pk=claim.pk)
+            if claim.state != Claim.State.ACTIVE:
+                continue
+            if claim.first_reply_at is None:
+                since = {"author_id": claim.mentor_id, "created_at__gte": claim.created_at}
+                replies = [
+                    Answer.objects.filter(question_id=claim.question_id, **since),
+                    Comment.objects.filter(question_id=claim.question_id, **since),
+                    Comment.objects.filter(answer__question_id=claim.question_id, **since),
+                ]
+                first = min(
+                    (at for qs in replies if (at := qs.aggregate(at=Min("created_at"))["at"])),
+                    default=None,
+                )
+                if first is not None and first <= now:
+                    claim.first_reply_at = first
+                    claim.save(update_fields=["first_reply_at"])
+                    counts["replied"] += 1
+            question = Question.objects.only("status").get(pk=claim.question_id)
+            if question.status != Question.Status.OPEN:
+                _end_claim(claim, Claim.State.COMPLETED, f"The thread is {question.status}.")
+                counts["completed"] += 1
+            elif claim.first_reply_at is None and claim.reply_due_at <= now:
+                _end_claim(claim, Claim.State.EXPIRED, "No first reply in time.")
+                Exclusion.objects.get_or_create(
+                    question_id=claim.question_id,
+                    mentor_id=claim.mentor_id,
+                    defaults={"reason": Exclusion.Reason.EXPIRED},
+                )
+                counts["expired"] += 1
+    return counts
