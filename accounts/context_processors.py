@@ -6,12 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.models import Notification
+from accounts import selectors
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The count is a callable, so the query runs only when a template shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    return {"unread_notifications": unread}
+    return {"unread_notifications": lambda: selectors.notifications_unread_count(user=user)}

@@ -133,3 +133,14 @@ def user_end_sessions(*, user: User) -> None:
     the whole session table.
     """
     Token.objects.filter(user=user).delete()
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the member's own notifications read (the given ids, or all); returns how many
+    changed."""
+    from accounts.models import Notification
+
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(read_at=timezone.now())

@@ -4,10 +4,12 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.models import User
 
@@ -23,3 +25,27 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile is saved.")
         return redirect("profile-settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The member's notifications, newest first; unread ones marked."""
+    user = cast(User, request.user)
+    page = Paginator(selectors.notifications_of(user=user), 20).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark the given notifications (`id`, repeated) as read, or all of them when none is
+    given; ids of other members' notifications are ignored."""
+    user = cast(User, request.user)
+    raw = request.POST.getlist("id")
+    ids = [int(value) for value in raw if value.isdigit()]
+    if raw and not ids:
+        messages.error(request, "Nothing to mark: give notification numbers.")
+        return redirect("notifications")
+    marked = services.notifications_mark_read(user=user, ids=ids or None)
+    messages.success(request, f"{marked} notification{'s' * (marked != 1)} marked as read.")
+    return redirect("notifications")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from rest_framework import serializers
 
@@ -58,3 +59,35 @@ class TokenInput(serializers.Serializer):
 
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
+
+
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    title = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    read = serializers.SerializerMethodField()
+
+    def get_title(self, note: Any) -> str:
+        return str(note.payload.get("title", ""))
+
+    def get_url(self, note: Any) -> str:
+        return str(note.payload.get("url", ""))
+
+    def get_read(self, note: Any) -> bool:
+        return note.read_at is not None
+
+
+class NotificationReadInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=1000,
+        help_text="The notifications to mark as read; all of them when left out.",
+    )
+
+
+class NotificationReadOutput(serializers.Serializer):
+    marked = serializers.IntegerField()

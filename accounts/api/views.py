@@ -4,16 +4,26 @@ from typing import cast
 
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
-from accounts.api.serializers import MeInput, MeOutput, TokenInput, TokenOutput
+from accounts import notifications, selectors, services
+from accounts.api.serializers import (
+    MeInput,
+    MeOutput,
+    NotificationOutput,
+    NotificationReadInput,
+    NotificationReadOutput,
+    TokenInput,
+    TokenOutput,
+)
 from accounts.models import User
 
 
@@ -79,3 +89,56 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_update_profile(user=cast(User, request.user), **data.validated_data)
         return Response(MeOutput(user).data)
+
+
+class NotificationListApi(APIView):
+    """My notifications, newest first; `?unread=1` for the unread ones only."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool, required=False)],
+        responses=NotificationOutput(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        unread = request.query_params.get("unread", "") in ("1", "true")
+        rows = selectors.notifications_of(user=cast(User, request.user), unread_only=unread)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
+
+
+class NotificationReadApi(APIView):
+    """Mark my notifications as read: the given ids, or all of them."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=NotificationReadInput, responses=NotificationReadOutput)
+    def post(self, request: Request) -> Response:
+        data = NotificationReadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        marked = services.notifications_mark_read(
+            user=cast(User, request.user), ids=data.validated_data.get("ids")
+        )
+        return Response(NotificationReadOutput({"marked": marked}).data)
+
+
+class NotificationPreferencesApi(APIView):
+    """Per kind of notification: "immediate", "digest" or "off". PUT sets the kinds given
+    (all or some) and answers with every kind; a bad kind or mode is a 400 naming it and
+    changes nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=dict[str, str])
+    def get(self, request: Request) -> Response:
+        return Response(notifications.preference_modes(user=cast(User, request.user)))
+
+    @extend_schema(request=dict[str, str], responses=dict[str, str])
+    def put(self, request: Request) -> Response:
+        if not isinstance(request.data, dict) or not request.data:
+            raise ValidationError({"detail": 'Give {"kind": "immediate" | "digest" | "off"}.'})
+        modes = notifications.preferences_set(
+            user=cast(User, request.user), modes=dict(request.data)
+        )
+        return Response(modes)
