@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -25,9 +26,10 @@ def thread_for(question: Question) -> Thread:
     )
 
 
-def candidates_for(question: Question, now: dt.datetime) -> list[Candidate]:
-    """Every approved mentor with what matching needs, in a fixed number of queries."""
-    profiles = (
+def _profiles(question: Question | None = None) -> Any:
+    """Approved mentor profiles annotated with their claim figures."""
+    asker = question.author_id if question is not None else None
+    return (
         MentorProfile.objects.filter(status=MentorProfile.Status.APPROVED)
         .select_related("user")
         .prefetch_related("expertise__tag")
@@ -42,33 +44,40 @@ def candidates_for(question: Question, now: dt.datetime) -> list[Candidate]:
                 "user__claims",
                 filter=Q(
                     user__claims__state=Claim.State.COMPLETED,
-                    user__claims__question__author_id=question.author_id,
+                    user__claims__question__author_id=asker,
                 ),
             ),
         )
     )
+
+
+def _candidate(p: Any, *, excluded: bool = False) -> Candidate:
+    """A profile from _profiles() (with its claim figures) as a matching candidate."""
+    return Candidate(
+        user_id=p.user_id,
+        name=p.user.public_name,
+        approved=True,
+        accepting=p.accepting and p.user.is_active and not p.user.is_suspended,
+        away_until=p.away_until,
+        languages=tuple(p.languages),
+        expertise={e.tag.name: e.level for e in p.expertise.all()},
+        capacity=p.capacity,
+        open_claims=p.open_claims,
+        last_offered_at=p.last_offered_at,
+        replied=p.replied,
+        expired=p.expired,
+        time_zone=p.time_zone,
+        availability=tuple(Window(**w) for w in p.availability),
+        excluded=excluded,
+        helped_asker=p.helped > 0,
+    )
+
+
+def candidates_for(question: Question, now: dt.datetime) -> list[Candidate]:
+    """Every approved mentor with what matching needs, in a fixed number of queries."""
+    profiles = _profiles(question)
     excluded = set(Exclusion.objects.filter(question=question).values_list("mentor_id", flat=True))
-    return [
-        Candidate(
-            user_id=p.user_id,
-            name=p.user.public_name,
-            approved=True,
-            accepting=p.accepting and p.user.is_active and not p.user.is_suspended,
-            away_until=p.away_until,
-            languages=tuple(p.languages),
-            expertise={e.tag.name: e.level for e in p.expertise.all()},
-            capacity=p.capacity,
-            open_claims=p.open_claims,
-            last_offered_at=p.last_offered_at,
-            replied=p.replied,
-            expired=p.expired,
-            time_zone=p.time_zone,
-            availability=tuple(Window(**w) for w in p.availability),
-            excluded=p.user_id in excluded,
-            helped_asker=p.helped > 0,
-        )
-        for p in profiles
-    ]
+    return [_candidate(p, excluded=p.user_id in excluded) for p in profiles]
 
 
 def mentor_matches(
@@ -99,3 +108,44 @@ def can_see_matches(*, viewer: Any, question: Question) -> bool:
     if viewer.pk == question.author_id or viewer.is_staff:
         return True
     return MentorProfile.objects.filter(user=viewer, status=MentorProfile.Status.APPROVED).exists()
+
+
+QUEUE_LIMIT = 300
+
+
+@dataclass
+class QueueItem:
+    question: Question
+    score: float
+    reasons: tuple[str, ...]
+    waiting: dt.timedelta
+
+
+def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueItem]:
+    """Threads waiting for a mentor that this mentor may take (any of their tags, as in
+    wave 2), best match first, then the longest wait. Empty for a non-mentor."""
+    now = now or timezone.now()
+    profile = _profiles().filter(user=mentor).first()
+    if profile is None:
+        return []
+    me = _candidate(profile)
+    waiting = (
+        Question.objects.filter(
+            status=Question.Status.OPEN, hidden=False, tags__name__in=list(me.expertise)
+        )
+        .exclude(author=mentor)
+        .exclude(claims__state=Claim.State.ACTIVE)
+        .exclude(pk__in=Exclusion.objects.filter(mentor=mentor).values("question_id"))
+        .select_related("author")
+        .prefetch_related("tags")
+        .distinct()
+        .order_by("created_at", "pk")[:QUEUE_LIMIT]
+    )
+    items = []
+    for question in waiting:
+        matches = rank_mentors(thread_for(question), [me], now, wave=2, offer_cap=10**6)
+        if matches:
+            waited = now - question.created_at
+            items.append(QueueItem(question, matches[0].score, matches[0].reasons, waited))
+    items.sort(key=lambda item: (-item.score, -item.waiting))
+    return items

@@ -65,3 +65,30 @@ class ClaimOutput(serializers.ModelSerializer):
 
 class ReleaseInput(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+class QueueItemOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="question.id")
+    title = serializers.CharField(source="question.title")
+    url = serializers.CharField(source="question.get_absolute_url")
+    tags = serializers.SerializerMethodField()
+    asked_at = serializers.DateTimeField(source="question.created_at")
+    waiting_minutes = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    evidence = serializers.SerializerMethodField()
+
+    def get_tags(self, item: Any) -> list[str]:
+        return [t.name for t in item.question.tags.all()]
+
+    def get_waiting_minutes(self, item: Any) -> int:
+        return int(item.waiting.total_seconds() // 60)
+
+    def get_evidence(self, item: Any) -> dict[str, Any]:
+        """The checklist at a glance: what the asker searched and tried."""
+        q = item.question
+        return {
+            "searched": q.checklist_evidence.get("search_queries", []),
+            "faq_entries_opened": len(q.checklist_evidence.get("faq_entries", [])),
+            "what_i_tried": q.what_i_tried[:300],
+        }

@@ -4,6 +4,7 @@ from mentoring.api import views
 
 urlpatterns = [
     path("mentors/me/", views.MentorMeApi.as_view(), name="api-mentor-me"),
+    path("mentoring/queue/", views.MentorQueueApi.as_view(), name="api-mentor-queue"),
     path(
         "mentors/<int:user_id>/approve/",
         views.MentorApproveApi.as_view(),

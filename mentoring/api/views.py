@@ -121,3 +121,19 @@ class ClaimReleaseApi(APIView):
         except services.ClaimConflict as error:
             return _conflict(error)
         return Response(s.ClaimOutput(claim).data)
+
+
+class MentorQueueApi(APIView):
+    """Threads waiting for a mentor that I may take: best match, then longest wait."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.QueueItemOutput(many=True))
+    def get(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        if not MentorProfile.objects.filter(
+            user=user, status=MentorProfile.Status.APPROVED
+        ).exists():
+            raise PermissionDenied("The queue is for approved mentors.")
+        items = selectors.mentor_queue(mentor=user)
+        return Response(s.QueueItemOutput(items, many=True).data)
