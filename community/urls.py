@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("qa.urls")),
+    path("", include("mentoring.urls")),
     path("members/<str:username>/", views.member_profile, name="member-profile"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,0 +1,64 @@
+"""The thread page's mentoring panel: "I'll take this" for mentors, "being helped by X
+since" for everyone, release for the mentor, and the mentors who may help for the asker."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentoring.models import Claim
+from tests.factories import UserFactory
+from tests.mentoring.test_claims import approved_mentor, django_thread
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_mentor_takes_a_thread_from_its_page_and_releases_it(client):
+    mentor = approved_mentor(display_name="Ada")
+    thread = django_thread()
+    client.force_login(mentor)
+
+    assert "I'll take this" in client.get(thread.get_absolute_url()).content.decode()
+    response = client.post(f"/questions/{thread.pk}/claim/")
+    assert response.status_code == 302
+
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "Being helped by" in page
+    assert "Ada" in page
+    assert "Your first reply" in page
+    claim = Claim.objects.get()
+
+    assert client.post(f"/claims/{claim.pk}/release/", {"reason": ""}).status_code == 400
+    assert (
+        client.post(f"/claims/{claim.pk}/release/", {"reason": "No time this week"}).status_code
+        == 302
+    )
+    assert Claim.objects.get().state == "released"
+
+
+def test_refusals_on_the_page_are_4xx_with_the_reason(client):
+    holder, other = approved_mentor(), approved_mentor()
+    thread = django_thread()
+    client.force_login(holder)
+    client.post(f"/questions/{thread.pk}/claim/")
+    claim = Claim.objects.get()
+
+    client.force_login(other)
+    taken = client.post(f"/questions/{thread.pk}/claim/")
+    assert taken.status_code == 409
+    assert "already helping" in taken.content.decode()
+    assert client.post(f"/claims/{claim.pk}/release/", {"reason": "mine now"}).status_code == 403
+    client.force_login(UserFactory())
+    assert client.post(f"/questions/{thread.pk}/claim/").status_code == 403
+    assert Claim.objects.get().mentor == holder
+
+
+def test_the_asker_sees_the_mentors_who_may_help(client):
+    approved_mentor(display_name="Grace")
+    thread = django_thread()
+    client.force_login(thread.author)
+
+    page = client.get(thread.get_absolute_url()).content.decode()
+
+    assert "Mentors who may help" in page
+    assert "Grace" in page
+    assert "I'll take this" not in page
