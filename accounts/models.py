@@ -103,6 +103,7 @@ class Notification(models.Model):
         ANSWER_COMMENT = "answer_comment", "A comment on my answer"
         ANSWER_ACCEPTED = "answer_accepted", "My answer accepted"
         FOLLOWUP_REMINDER = "followup_reminder", "A reminder to accept the answer that helped"
+        MENTOR_OFFER = "mentor_offer", "A thread offered to me as a mentor"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -461,6 +461,7 @@ SUBJECTS = {
     Kind.ANSWER_COMMENT: "Comment on your answer: {title}",
     Kind.ANSWER_ACCEPTED: "Your answer was accepted: {title}",
     Kind.FOLLOWUP_REMINDER: "Did an answer fix it? {title}",
+    Kind.MENTOR_OFFER: "A thread for you to mentor: {title}",
 }
 
 

@@ -233,7 +233,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "apply-claim-timers": {
         "task": "mentoring.tasks.claims_apply_timers",
-        "schedule": 5 * 60,
+        "schedule": 60,
     },
     "remind-askers-to-follow-up": {
         "task": "qa.tasks.followup_remind",
@@ -302,6 +302,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # mentor is offered at most this many threads a day.
 MENTORING_FIRST_REPLY_HOURS = env.float("MENTORING_FIRST_REPLY_HOURS", default=4)
 MENTORING_DAILY_OFFER_CAP = env.int("MENTORING_DAILY_OFFER_CAP", default=10)
+# Threads posted within this many hours are offered to mentors (not the whole archive).
+MENTORING_OFFER_WINDOW_HOURS = env.int("MENTORING_OFFER_WINDOW_HOURS", default=48)
 
 # Notifications (accounts/notifications.py).
 _mail_domain = DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2] or "localhost"

@@ -139,3 +139,26 @@ class Exclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentor} out of {self.question_id} ({self.reason})"
+
+
+class Offer(models.Model):
+    """A thread offered to a mentor, with the reasons they were picked."""
+
+    question = models.ForeignKey("qa.Question", on_delete=models.CASCADE, related_name="+")
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_offers"
+    )
+    wave = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "mentor"], name="one_offer_per_pair")
+        ]
+        indexes = [models.Index(fields=["mentor", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} offered to {self.mentor_id} (wave {self.wave})"

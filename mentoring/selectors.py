@@ -26,26 +26,37 @@ def thread_for(question: Question) -> Thread:
     )
 
 
-def _profiles(question: Question | None = None) -> Any:
-    """Approved mentor profiles annotated with their claim figures."""
+def _profiles(question: Question | None = None, now: dt.datetime | None = None) -> Any:
+    """Approved mentor profiles annotated with their claim and offer figures."""
     asker = question.author_id if question is not None else None
+    day_ago = (now or timezone.now()) - dt.timedelta(days=1)
     return (
         MentorProfile.objects.filter(status=MentorProfile.Status.APPROVED)
         .select_related("user")
         .prefetch_related("expertise__tag")
         .annotate(
-            open_claims=Count("user__claims", filter=Q(user__claims__state=Claim.State.ACTIVE)),
-            replied=Count(
-                "user__claims",
-                filter=Q(user__claims__first_reply_at__isnull=False),
+            # distinct: claims and offers are joined side by side.
+            open_claims=Count(
+                "user__claims", filter=Q(user__claims__state=Claim.State.ACTIVE), distinct=True
             ),
-            expired=Count("user__claims", filter=Q(user__claims__state=Claim.State.EXPIRED)),
+            replied=Count(
+                "user__claims", filter=Q(user__claims__first_reply_at__isnull=False), distinct=True
+            ),
+            expired=Count(
+                "user__claims", filter=Q(user__claims__state=Claim.State.EXPIRED), distinct=True
+            ),
             helped=Count(
                 "user__claims",
                 filter=Q(
                     user__claims__state=Claim.State.COMPLETED,
                     user__claims__question__author_id=asker,
                 ),
+                distinct=True,
+            ),
+            offers_today=Count(
+                "user__mentor_offers",
+                filter=Q(user__mentor_offers__created_at__gte=day_ago),
+                distinct=True,
             ),
         )
     )
@@ -63,6 +74,7 @@ def _candidate(p: Any, *, excluded: bool = False) -> Candidate:
         expertise={e.tag.name: e.level for e in p.expertise.all()},
         capacity=p.capacity,
         open_claims=p.open_claims,
+        offers_today=p.offers_today,
         last_offered_at=p.last_offered_at,
         replied=p.replied,
         expired=p.expired,
@@ -75,7 +87,7 @@ def _candidate(p: Any, *, excluded: bool = False) -> Candidate:
 
 def candidates_for(question: Question, now: dt.datetime) -> list[Candidate]:
     """Every approved mentor with what matching needs, in a fixed number of queries."""
-    profiles = _profiles(question)
+    profiles = _profiles(question, now)
     excluded = set(Exclusion.objects.filter(question=question).values_list("mentor_id", flat=True))
     return [_candidate(p, excluded=p.user_id in excluded) for p in profiles]
 

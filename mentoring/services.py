@@ -8,11 +8,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User, validate_language_codes, validate_time_zone
 from mentoring.matching import validate_availability
-from mentoring.models import CAPACITY_MAX, CAPACITY_MIN, Claim, MentorExpertise, MentorProfile
+from mentoring.models import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    Claim,
+    Exclusion,
+    MentorExpertise,
+    MentorProfile,
+    Offer,
+)
 from qa.models import Question, Tag
 
 
@@ -160,8 +169,6 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
         raise ClaimConflict("This is your own thread; another mentor will take it.")
     if thread.hidden or thread.status != Question.Status.OPEN:
         raise ClaimConflict("This thread is closed, solved or hidden and needs no mentor.")
-    from mentoring.models import Exclusion
-
     if Exclusion.objects.filter(question=thread, mentor=mentor).exists():
         raise ClaimConflict("You declined this thread or let a claim on it expire.")
     holder = (
@@ -220,7 +227,6 @@ def claims_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
     """
     from django.db.models import Min
 
-    from mentoring.models import Exclusion
     from qa.models import Answer, Comment
 
     now = now or timezone.now()
@@ -257,4 +263,100 @@ def claims_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
                     defaults={"reason": Exclusion.Reason.EXPIRED},
                 )
                 counts["expired"] += 1
+                # Back in the queue: the next mentors are offered it.
+                offers_make(question=question, wave=1, now=now)
+    return counts
+
+
+# --- Offers -----------------------------------------------------------------------------
+
+WAVE_SIZES = {1: 3, 2: 5}
+WAVE_TWO_AFTER = dt.timedelta(hours=2)
+
+
+@transaction.atomic
+def offers_make(*, question: Question, wave: int, now: dt.datetime | None = None) -> list[Offer]:
+    """Offer a waiting thread to the next best mentors who have not had it: wave 1 the
+    top 3 with its primary tag, wave 2 the next 5 with any of its tags. Each mentor is
+    notified with the reasons they were picked."""
+    from accounts.models import Notification
+    from accounts.notifications import notify
+    from mentoring.selectors import mentor_matches
+
+    now = now or timezone.now()
+    thread = Question.objects.select_for_update().get(pk=question.pk)
+    if thread.status != Question.Status.OPEN or thread.hidden:
+        return []
+    if Claim.objects.filter(question=thread, state=Claim.State.ACTIVE).exists():
+        return []
+    offered = set(Offer.objects.filter(question=thread).values_list("mentor_id", flat=True))
+    picks = [
+        m for m in mentor_matches(question=thread, now=now, wave=wave) if m.user_id not in offered
+    ][: WAVE_SIZES[wave]]
+    offers = []
+    for match in picks:
+        offers.append(
+            Offer.objects.create(
+                question=thread,
+                mentor_id=match.user_id,
+                wave=wave,
+                score=match.score,
+                reasons=list(match.reasons),
+                created_at=now,
+            )
+        )
+        MentorProfile.objects.filter(user_id=match.user_id).update(last_offered_at=now)
+        notify(
+            kind=Notification.Kind.MENTOR_OFFER,
+            recipients=[match.user_id],
+            dedupe_key=f"offer:{thread.pk}",
+            thread_key=f"question:{thread.pk}",
+            payload={
+                "question_id": thread.pk,
+                "title": thread.title,
+                "url": thread.get_absolute_url(),
+                "excerpt_text": "Why you: " + "; ".join(match.reasons) + ".",
+            },
+            now=now,
+        )
+    return offers
+
+
+@transaction.atomic
+def offer_decline(*, offer: Offer, by: User) -> Offer:
+    """A mentor declines an offer: no penalty, and the thread is not offered to them again."""
+    if offer.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor it was made to can decline an offer.")
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.declined_at is not None:
+        raise ClaimConflict("You already declined this offer.")
+    offer.declined_at = timezone.now()
+    offer.save(update_fields=["declined_at"])
+    Exclusion.objects.get_or_create(
+        question_id=offer.question_id,
+        mentor_id=offer.mentor_id,
+        defaults={"reason": Exclusion.Reason.DECLINED},
+    )
+    return offer
+
+
+def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Wave 1 for new threads waiting for a mentor (posted within the offer window), wave
+    2 two hours after wave 1; idempotent (a mentor is offered a thread once)."""
+    now = now or timezone.now()
+    window = now - dt.timedelta(hours=settings.MENTORING_OFFER_WINDOW_HOURS)
+    waiting = (
+        Question.objects.filter(status=Question.Status.OPEN, hidden=False, created_at__gte=window)
+        .exclude(claims__state=Claim.State.ACTIVE)
+        .order_by("created_at")
+    )
+    counts = {"wave1": 0, "wave2": 0}
+    offered = Offer.objects.filter(question=OuterRef("pk"))
+    for question in waiting.exclude(Exists(offered)):
+        counts["wave1"] += len(offers_make(question=question, wave=1, now=now))
+    due = waiting.filter(
+        Exists(offered.filter(wave=1, created_at__lte=now - WAVE_TWO_AFTER))
+    ).exclude(Exists(offered.filter(wave=2)))
+    for question in due:
+        counts["wave2"] += len(offers_make(question=question, wave=2, now=now))
     return counts

@@ -92,3 +92,18 @@ class QueueItemOutput(serializers.Serializer):
             "faq_entries_opened": len(q.checklist_evidence.get("faq_entries", [])),
             "what_i_tried": q.what_i_tried[:300],
         }
+
+
+class OfferOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    question_id = serializers.IntegerField()
+    title = serializers.CharField(source="question.title")
+    url = serializers.CharField(source="question.get_absolute_url")
+    wave = serializers.IntegerField()
+    score = serializers.FloatField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    declined = serializers.SerializerMethodField()
+
+    def get_declined(self, offer: Any) -> bool:
+        return offer.declined_at is not None

@@ -5,6 +5,12 @@ from mentoring.api import views
 urlpatterns = [
     path("mentors/me/", views.MentorMeApi.as_view(), name="api-mentor-me"),
     path("mentoring/queue/", views.MentorQueueApi.as_view(), name="api-mentor-queue"),
+    path("mentoring/offers/", views.OfferListApi.as_view(), name="api-mentor-offers"),
+    path(
+        "mentoring/offers/<int:offer_id>/decline/",
+        views.OfferDeclineApi.as_view(),
+        name="api-mentor-offer-decline",
+    ),
     path(
         "mentors/<int:user_id>/approve/",
         views.MentorApproveApi.as_view(),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from mentoring import selectors, services
 from mentoring.api import serializers as s
-from mentoring.models import Claim, MentorProfile
+from mentoring.models import Claim, MentorProfile, Offer
 from qa.models import Question
 
 
@@ -137,3 +138,35 @@ class MentorQueueApi(APIView):
             raise PermissionDenied("The queue is for approved mentors.")
         items = selectors.mentor_queue(mentor=user)
         return Response(s.QueueItemOutput(items, many=True).data)
+
+
+class OfferListApi(APIView):
+    """Threads offered to me, newest first, with the reasons I was picked."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.OfferOutput(many=True))
+    def get(self, request: Request) -> Response:
+        offers = (
+            Offer.objects.filter(mentor=cast(User, request.user))
+            .select_related("question")
+            .order_by("-created_at", "-pk")
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(offers, request, view=self)
+        return paginator.get_paginated_response(s.OfferOutput(page, many=True).data)
+
+
+class OfferDeclineApi(APIView):
+    """Decline an offer: no penalty; the thread is not offered to me again."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=s.OfferOutput)
+    def post(self, request: Request, offer_id: int) -> Response:
+        offer = get_object_or_404(Offer.objects.select_related("question"), pk=offer_id)
+        try:
+            offer = services.offer_decline(offer=offer, by=cast(User, request.user))
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.OfferOutput(offer).data)
