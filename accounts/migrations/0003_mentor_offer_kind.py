@@ -4,20 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_notifications'),
+        ("accounts", "0002_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('new_answer', 'A new answer on my thread'), ('new_comment', 'A new comment on my thread'), ('answer_comment', 'A comment on my answer'), ('answer_accepted', 'My answer accepted'), ('followup_reminder', 'A reminder to accept the answer that helped'), ('mentor_offer', 'A thread offered to me as a mentor')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_answer", "A new answer on my thread"),
+                    ("new_comment", "A new comment on my thread"),
+                    ("answer_comment", "A comment on my answer"),
+                    ("answer_accepted", "My answer accepted"),
+                    ("followup_reminder", "A reminder to accept the answer that helped"),
+                    ("mentor_offer", "A thread offered to me as a mentor"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationpreference',
-            name='kind',
-            field=models.CharField(choices=[('new_answer', 'A new answer on my thread'), ('new_comment', 'A new comment on my thread'), ('answer_comment', 'A comment on my answer'), ('answer_accepted', 'My answer accepted'), ('followup_reminder', 'A reminder to accept the answer that helped'), ('mentor_offer', 'A thread offered to me as a mentor')], max_length=40),
+            model_name="notificationpreference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_answer", "A new answer on my thread"),
+                    ("new_comment", "A new comment on my thread"),
+                    ("answer_comment", "A comment on my answer"),
+                    ("answer_accepted", "My answer accepted"),
+                    ("followup_reminder", "A reminder to accept the answer that helped"),
+                    ("mentor_offer", "A thread offered to me as a mentor"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
