@@ -7,8 +7,9 @@
   condition), so a task delivered twice sends once; the Message-ID comes from the row.
   Transient SMTP errors retry with exponential backoff and jitter for about an hour;
   permanent (5xx) replies fail the row and mark the address as bouncing.
-- notifications_relay() (beat, every minute) re-enqueues due pending rows and rows
-  stuck in sending, so a Redis outage or a killed worker delays mail but loses none.
+- notifications_relay() (beat, every minute) re-enqueues due pending rows whose task
+  was never published (or long ago) and rows stuck in sending, so a Redis outage or a
+  killed worker delays mail but loses none.
 - Several events on one thread for one member within the coalescing window go out as
   one email; past the daily cap, immediate notifications roll into the digest.
 - digests_send() (beat) sends each member with digest items one email a day, at 07:00
@@ -256,7 +257,7 @@ def enqueue(ids: Iterable[int], *, countdown: float | None = None) -> int:
     relay. Returns how many were published."""
     from accounts.tasks import notification_send
 
-    published = 0
+    published: list[int] = []
     for pk in ids:
         try:
             # No retries here: with the broker down a request must not wait; the row
@@ -265,8 +266,10 @@ def enqueue(ids: Iterable[int], *, countdown: float | None = None) -> int:
         except Exception as error:
             log.warning("Notification %s not queued (%s); the relay will send it.", pk, error)
             break
-        published += 1
-    return published
+        published.append(pk)
+    if published:
+        Notification.objects.filter(pk__in=published).update(queued_at=timezone.now())
+    return len(published)
 
 
 # --- Sending ----------------------------------------------------------------------------
@@ -503,10 +506,13 @@ def notifications_relay(*, now: dt.datetime | None = None, limit: int = 2000) ->
     stuck_rows = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=stuck)
     revived = list(stuck_rows.values_list("pk", flat=True)[:limit])
     Notification.objects.filter(pk__in=revived, status=Status.SENDING).update(
-        status=Status.PENDING, next_attempt_at=F("claimed_at")
+        status=Status.PENDING, next_attempt_at=F("claimed_at"), queued_at=None
     )
     grace = now - dt.timedelta(seconds=settings.NOTIFICATIONS_RELAY_GRACE_SECONDS)
+    # A row whose task was published recently is probably still in the queue behind
+    # others: it is published again only once that is as old as a stuck send.
     due = Notification.objects.filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lt=stuck),
         status=Status.PENDING,
         delivery=Notification.Delivery.IMMEDIATE,
         next_attempt_at__lte=grace,

@@ -9,6 +9,7 @@ import zoneinfo
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.test import Client
@@ -67,7 +68,7 @@ def test_a_new_answer_sends_one_email_with_one_click_unsubscribe(
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert headers["Auto-Submitted"] == "auto-generated"
     https, mailto = (part.strip(" <>") for part in headers["List-Unsubscribe"].split(","))
-    assert https.startswith("http://127.0.0.1:8000/notifications/unsubscribe/")
+    assert https.startswith(f"{settings.SITE_URL}/notifications/unsubscribe/")
     assert mailto.startswith("mailto:unsubscribe@localhost?subject=unsubscribe%20")
     assert f"/questions/{q.pk}/#answer-{a.pk}" in email.body
     html = email.alternatives[0].content
@@ -79,7 +80,7 @@ def test_a_new_answer_sends_one_email_with_one_click_unsubscribe(
     assert len(mail.outbox) == 1
 
     # One-click: a POST with no session and no CSRF token turns that kind off.
-    path = https.removeprefix("http://127.0.0.1:8000")
+    path = https.removeprefix(settings.SITE_URL)
     client = Client(enforce_csrf_checks=True)
     response = client.post(path, "List-Unsubscribe=One-Click", content_type="text/plain")
     assert response.status_code == 200
@@ -234,7 +235,7 @@ def test_the_digest_unsubscribe_link_turns_every_digest_kind_off(client):
     user = UserFactory()
     n.preferences_set(user=user, modes={NEW_ANSWER: "digest", "new_comment": "digest"})
     pending = record(user, "a:1")
-    url = n.unsubscribe_url(user_id=user.pk, kind=n.DIGEST).removeprefix("http://127.0.0.1:8000")
+    url = n.unsubscribe_url(user_id=user.pk, kind=n.DIGEST).removeprefix(settings.SITE_URL)
 
     assert client.post(url).status_code == 200
 
@@ -370,15 +371,24 @@ def test_retry_delays_grow_and_stay_bounded():
 def test_the_relay_resends_rows_stuck_in_sending_and_due_pending_rows():
     user = UserFactory()
     stuck = record(user, "a:1", thread="question:1")
-    waiting = record(user, "a:2", thread="question:2")
+    unpublished = record(user, "a:2", thread="question:2")
+    queued = record(user, "a:3", thread="question:3")
     ten_minutes_ago = timezone.now() - dt.timedelta(minutes=10)
     Notification.objects.filter(pk=stuck.pk).update(status="sending", claimed_at=ten_minutes_ago)
-    Notification.objects.filter(pk=waiting.pk).update(next_attempt_at=ten_minutes_ago)
+    Notification.objects.filter(pk=unpublished.pk).update(next_attempt_at=ten_minutes_ago)
+    # Published a minute ago and still waiting in the queue: left alone for now.
+    Notification.objects.filter(pk=queued.pk).update(
+        next_attempt_at=ten_minutes_ago, queued_at=timezone.now() - dt.timedelta(minutes=1)
+    )
 
     assert n.notifications_relay() == 2
 
-    assert sorted(Notification.objects.values_list("status", flat=True)) == ["sent", "sent"]
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert statuses == {stuck.pk: "sent", unpublished.pk: "sent", queued.pk: "pending"}
     assert len(mail.outbox) == 2
+    # Once its task has been queued as long as a stuck send, it is published again.
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert n.notifications_relay(now=later) == 1
     # Nothing left to relay.
     assert n.notifications_relay() == 0
 

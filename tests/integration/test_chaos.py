@@ -107,11 +107,13 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(sink):
     assert Notification.objects.filter(status="sending").count() == 1
 
     # The relay (beat, every minute) finds the row the dead worker held once it has been
-    # sending for five minutes; here its clock is moved on instead of waiting (and it
-    # runs before the new worker starts, as nothing else is sending then).
-    notifications.notifications_relay(now=timezone.now() + dt.timedelta(minutes=6))
+    # sending for five minutes; here that row's claim is made six minutes old instead of
+    # waiting. The other rows' tasks are still queued, so they are not published again.
+    six_minutes_ago = timezone.now() - dt.timedelta(minutes=6)
+    Notification.objects.filter(status="sending").update(claimed_at=six_minutes_ago)
+    assert notifications.notifications_relay() == 1
     with celery_worker(env=worker_env(sink), name="second"):
-        sink.wait_for(200, timeout=90)
+        sink.wait_for(200, timeout=120)
         wait_until(
             lambda: not Notification.objects.exclude(status="sent").exists(),
             timeout=30,
