@@ -104,6 +104,8 @@ class Notification(models.Model):
         ANSWER_ACCEPTED = "answer_accepted", "My answer accepted"
         FOLLOWUP_REMINDER = "followup_reminder", "A reminder to accept the answer that helped"
         MENTOR_OFFER = "mentor_offer", "A thread offered to me as a mentor"
+        NEEDS_MENTOR = "needs_mentor", "A thread needs a mentor (moderators)"
+        RETAG_ASK = "retag_ask", "No mentor yet: edit or re-tag my question"
 
     class Status(models.TextChoices):
         PENDING = "pending"

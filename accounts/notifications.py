@@ -465,6 +465,8 @@ SUBJECTS = {
     Kind.ANSWER_ACCEPTED: "Your answer was accepted: {title}",
     Kind.FOLLOWUP_REMINDER: "Did an answer fix it? {title}",
     Kind.MENTOR_OFFER: "A thread for you to mentor: {title}",
+    Kind.NEEDS_MENTOR: "Needs a mentor: {title}",
+    Kind.RETAG_ASK: "No mentor yet, could you edit or re-tag? {title}",
 }
 
 

@@ -162,3 +162,20 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id} offered to {self.mentor_id} (wave {self.wave})"
+
+
+class Escalation(models.Model):
+    """A thread nobody took in time (or with too few eligible mentors): moderators were
+    told, and it is marked "needs a mentor" in the queue and the admin."""
+
+    question = models.OneToOneField(
+        "qa.Question", on_delete=models.CASCADE, related_name="mentoring_escalation"
+    )
+    escalated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # How many mentors were eligible (wave 2 rules) when it escalated; 0 = unserved tags.
+    eligible_mentors = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+    retag_asked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.question_id} needs a mentor"

@@ -131,6 +131,7 @@ class QueueItem:
     score: float
     reasons: tuple[str, ...]
     waiting: dt.timedelta
+    needs_mentor: bool = False
 
 
 def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueItem]:
@@ -148,7 +149,7 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
         .exclude(author=mentor)
         .exclude(claims__state=Claim.State.ACTIVE)
         .exclude(pk__in=Exclusion.objects.filter(mentor=mentor).values("question_id"))
-        .select_related("author")
+        .select_related("author", "mentoring_escalation")
         .prefetch_related("tags")
         .distinct()
         .order_by("created_at", "pk")[:QUEUE_LIMIT]
@@ -158,6 +159,9 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
         matches = rank_mentors(thread_for(question), [me], now, wave=2, offer_cap=10**6)
         if matches:
             waited = now - question.created_at
-            items.append(QueueItem(question, matches[0].score, matches[0].reasons, waited))
+            escalated = hasattr(question, "mentoring_escalation")
+            items.append(
+                QueueItem(question, matches[0].score, matches[0].reasons, waited, escalated)
+            )
     items.sort(key=lambda item: (-item.score, -item.waiting))
     return items

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User, validate_language_codes, validate_time_zone
@@ -17,6 +17,7 @@ from mentoring.models import (
     CAPACITY_MAX,
     CAPACITY_MIN,
     Claim,
+    Escalation,
     Exclusion,
     MentorExpertise,
     MentorProfile,
@@ -359,4 +360,105 @@ def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
     ).exclude(Exists(offered.filter(wave=2)))
     for question in due:
         counts["wave2"] += len(offers_make(question=question, wave=2, now=now))
+    return counts
+
+
+# --- Escalation -------------------------------------------------------------------------
+
+ESCALATE_AFTER = dt.timedelta(hours=12)
+RETAG_AFTER = dt.timedelta(days=7)
+FEW_MENTORS = 3
+
+
+def _moderator_ids() -> list[int]:
+    from accounts.services import MODERATORS_GROUP
+
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=MODERATORS_GROUP))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def thread_escalate(*, question: Question, eligible: int, reason: str, now: dt.datetime) -> bool:
+    """Mark a thread "needs a mentor" and tell the moderators, once."""
+    from accounts.models import Notification
+    from accounts.notifications import notify
+
+    _, created = Escalation.objects.get_or_create(
+        question=question,
+        defaults={"escalated_at": now, "eligible_mentors": eligible, "reason": reason},
+    )
+    if created:
+        notify(
+            kind=Notification.Kind.NEEDS_MENTOR,
+            recipients=_moderator_ids(),
+            dedupe_key=f"needs-mentor:{question.pk}",
+            payload={
+                "question_id": question.pk,
+                "title": question.title,
+                "url": question.get_absolute_url(),
+                "excerpt_text": reason,
+            },
+            now=now,
+        )
+    return created
+
+
+def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Escalate threads nobody claimed within 12 hours (at once when fewer than 3 mentors
+    are eligible), and after 7 days ask the asker once to edit or re-tag. Only threads of
+    the last 8 days are looked at, so an imported archive does not flood moderators."""
+    from accounts.models import Notification
+    from accounts.notifications import notify
+    from mentoring.selectors import mentor_matches
+
+    now = now or timezone.now()
+    counts = {"escalated": 0, "retag_asked": 0}
+    recent = (
+        Question.objects.filter(
+            status=Question.Status.OPEN,
+            hidden=False,
+            created_at__gte=now - RETAG_AFTER - dt.timedelta(days=1),
+        )
+        .exclude(claims__isnull=False)
+        .select_related("author")
+    )
+    for question in recent.filter(mentoring_escalation__isnull=True):
+        eligible = len(mentor_matches(question=question, now=now, wave=2))
+        if eligible < FEW_MENTORS:
+            reason = f"Only {eligible} eligible mentor{'s' * (eligible != 1)} for its tags."
+        elif question.created_at <= now - ESCALATE_AFTER:
+            reason = "Nobody claimed it within 12 hours."
+        else:
+            continue
+        counts["escalated"] += thread_escalate(
+            question=question, eligible=eligible, reason=reason, now=now
+        )
+    stale = Escalation.objects.filter(
+        question__in=recent.filter(created_at__lte=now - RETAG_AFTER), retag_asked_at__isnull=True
+    ).select_related("question")
+    for escalation in stale:
+        with transaction.atomic():
+            if not Escalation.objects.filter(pk=escalation.pk, retag_asked_at__isnull=True).update(
+                retag_asked_at=now
+            ):
+                continue
+            question = escalation.question
+            notify(
+                kind=Notification.Kind.RETAG_ASK,
+                recipients=[question.author_id],
+                dedupe_key=f"retag:{question.pk}",
+                payload={
+                    "question_id": question.pk,
+                    "title": question.title,
+                    "url": question.get_absolute_url(),
+                    "excerpt_text": "No mentor has taken your question in a week. A clearer "
+                    "title, the exact error or other tags help the right people find it.",
+                },
+                now=now,
+            )
+            counts["retag_asked"] += 1
     return counts

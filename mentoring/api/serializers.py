@@ -76,6 +76,7 @@ class QueueItemOutput(serializers.Serializer):
     waiting_minutes = serializers.SerializerMethodField()
     score = serializers.FloatField()
     reasons = serializers.ListField(child=serializers.CharField())
+    needs_mentor = serializers.BooleanField()
     evidence = serializers.SerializerMethodField()
 
     def get_tags(self, item: Any) -> list[str]:

@@ -45,6 +45,7 @@ def test_the_queue_lists_waiting_threads_the_mentor_may_take():
     assert first["tags"] == ["django"]
     assert "expert in django (level 3)" in first["reasons"]
     assert set(first["evidence"]) == {"searched", "faq_entries_opened", "what_i_tried"}
+    assert first["needs_mentor"] is False
     shown = {item["id"] for item in body}
     assert not shown & {claimed.pk, excluded.pk, own.pk, solved.pk, other_tag.pk}
 
