@@ -106,6 +106,7 @@ class Notification(models.Model):
         MENTOR_OFFER = "mentor_offer", "A thread offered to me as a mentor"
         NEEDS_MENTOR = "needs_mentor", "A thread needs a mentor (moderators)"
         RETAG_ASK = "retag_ask", "No mentor yet: edit or re-tag my question"
+        MENTORING_PROBLEM = "mentoring_problem", "Mentoring rated problematic (moderators)"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -467,6 +467,7 @@ SUBJECTS = {
     Kind.MENTOR_OFFER: "A thread for you to mentor: {title}",
     Kind.NEEDS_MENTOR: "Needs a mentor: {title}",
     Kind.RETAG_ASK: "No mentor yet, could you edit or re-tag? {title}",
+    Kind.MENTORING_PROBLEM: "Mentoring rated problematic: {title}",
 }
 
 

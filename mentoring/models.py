@@ -179,3 +179,22 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id} needs a mentor"
+
+
+class Feedback(models.Model):
+    """The asker's rating of a mentor's help once the thread is solved. "Problematic"
+    keeps that mentor from being matched with that asker again and alerts moderators."""
+
+    class Rating(models.TextChoices):
+        GREAT = "great", "Great"
+        GOOD = "good", "Good"
+        ACCEPTABLE = "acceptable", "Acceptable"
+        PROBLEMATIC = "problematic", "Problematic"
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.CharField(max_length=12, choices=Rating.choices)
+    comment = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.rating} for claim {self.claim_id}"

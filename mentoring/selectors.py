@@ -53,6 +53,14 @@ def _profiles(question: Question | None = None, now: dt.datetime | None = None) 
                 ),
                 distinct=True,
             ),
+            blocked=Count(
+                "user__claims",
+                filter=Q(
+                    user__claims__question__author_id=asker,
+                    user__claims__feedback__rating="problematic",
+                ),
+                distinct=True,
+            ),
             offers_today=Count(
                 "user__mentor_offers",
                 filter=Q(user__mentor_offers__created_at__gte=day_ago),
@@ -81,6 +89,7 @@ def _candidate(p: Any, *, excluded: bool = False) -> Candidate:
         time_zone=p.time_zone,
         availability=tuple(Window(**w) for w in p.availability),
         excluded=excluded,
+        blocked=p.blocked > 0,
         helped_asker=p.helped > 0,
     )
 

@@ -19,6 +19,7 @@ from mentoring.models import (
     Claim,
     Escalation,
     Exclusion,
+    Feedback,
     MentorExpertise,
     MentorProfile,
     Offer,
@@ -462,3 +463,77 @@ def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
             )
             counts["retag_asked"] += 1
     return counts
+
+
+# --- Extend, hand off, feedback ---------------------------------------------------------
+
+
+@transaction.atomic
+def claim_extend(*, claim: Claim, by: User) -> Claim:
+    """The mentor gets once more the first-reply time, before it runs out."""
+    if claim.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor who holds a claim can extend it.")
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.state != Claim.State.ACTIVE:
+        raise ClaimConflict("This claim has already ended.")
+    if claim.first_reply_at is not None:
+        raise ClaimConflict("You have replied already; there is no first-reply deadline left.")
+    if claim.extended:
+        raise ClaimConflict("A claim can be extended once; release it if you cannot reply.")
+    claim.reply_due_at += dt.timedelta(hours=settings.MENTORING_FIRST_REPLY_HOURS)
+    claim.extended = True
+    claim.save(update_fields=["reply_due_at", "extended"])
+    return claim
+
+
+@transaction.atomic
+def claim_handoff(*, claim: Claim, by: User, to: User, note: str) -> Claim:
+    """The mentor hands the thread to another mentor with a note; the new mentor's claim
+    is checked like any claim (approved, not excluded, within capacity)."""
+    if claim.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor who holds a claim can hand it off.")
+    note = note.strip() if isinstance(note, str) else ""
+    if not note:
+        raise ValidationError({"note": "Leave a note for the next mentor."})
+    if to.pk == by.pk:
+        raise ValidationError({"mentor": "Hand the thread to another mentor."})
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.state != Claim.State.ACTIVE:
+        raise ClaimConflict("This claim has already ended.")
+    _end_claim(claim, Claim.State.HANDED_OFF, f"Handed to {to.username}: {note}")
+    try:
+        return claim_create(mentor=to, question=claim.question)
+    except PermissionDenied:
+        raise ClaimConflict(f"{to.username} is not an approved mentor.") from None
+
+
+@transaction.atomic
+def feedback_give(*, claim: Claim, by: User, rating: str, comment: str = "") -> Feedback:
+    """The asker rates the mentor's help once the thread is solved, once per claim."""
+    from accounts.models import Notification
+    from accounts.notifications import notify
+
+    question = Question.objects.select_for_update().get(pk=claim.question_id)
+    if question.author_id != by.pk:
+        raise PermissionDenied("Only the asker rates the mentoring of their thread.")
+    if question.status != Question.Status.SOLVED:
+        raise ClaimConflict("Mentoring is rated once the thread is solved.")
+    if rating not in Feedback.Rating.values:
+        raise ValidationError({"rating": f"Use one of {', '.join(Feedback.Rating.values)}."})
+    if Feedback.objects.filter(claim=claim).exists():
+        raise ClaimConflict("You already rated this mentoring.")
+    feedback = Feedback.objects.create(claim=claim, rating=rating, comment=comment.strip()[:2000])
+    if rating == Feedback.Rating.PROBLEMATIC:
+        # Matching reads problematic ratings as a block between this mentor and asker.
+        notify(
+            kind=Notification.Kind.MENTORING_PROBLEM,
+            recipients=_moderator_ids(),
+            dedupe_key=f"problem:{claim.pk}",
+            payload={
+                "question_id": question.pk,
+                "title": question.title,
+                "url": question.get_absolute_url(),
+                "excerpt_text": feedback.comment or "No comment given.",
+            },
+        )
+    return feedback

@@ -108,3 +108,20 @@ class OfferOutput(serializers.Serializer):
 
     def get_declined(self, offer: Any) -> bool:
         return offer.declined_at is not None
+
+
+class HandoffInput(serializers.Serializer):
+    mentor = serializers.CharField(max_length=150, help_text="The username of the next mentor.")
+    note = serializers.CharField(max_length=2000)
+
+
+class FeedbackInput(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=["great", "good", "acceptable", "problematic"])
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class FeedbackOutput(serializers.Serializer):
+    claim_id = serializers.IntegerField()
+    rating = serializers.CharField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()

@@ -22,6 +22,11 @@ urlpatterns = [
         name="api-mentor-matches",
     ),
     path("questions/<int:question_id>/claim/", views.ClaimCreateApi.as_view(), name="api-claim"),
+    path("claims/<int:claim_id>/extend/", views.ClaimExtendApi.as_view(), name="api-claim-extend"),
+    path(
+        "claims/<int:claim_id>/handoff/", views.ClaimHandoffApi.as_view(), name="api-claim-handoff"
+    ),
+    path("claims/<int:claim_id>/feedback/", views.FeedbackApi.as_view(), name="api-claim-feedback"),
     path(
         "claims/<int:claim_id>/release/",
         views.ClaimReleaseApi.as_view(),

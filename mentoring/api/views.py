@@ -7,7 +7,7 @@ from typing import cast
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
@@ -170,3 +170,68 @@ class OfferDeclineApi(APIView):
         except services.ClaimConflict as error:
             return _conflict(error)
         return Response(s.OfferOutput(offer).data)
+
+
+def _held_claim(claim_id: int) -> Claim:
+    return get_object_or_404(Claim.objects.select_related("mentor", "question"), pk=claim_id)
+
+
+class ClaimExtendApi(APIView):
+    """The holder extends the first-reply time once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=s.ClaimOutput)
+    def post(self, request: Request, claim_id: int) -> Response:
+        try:
+            claim = services.claim_extend(claim=_held_claim(claim_id), by=cast(User, request.user))
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.ClaimOutput(claim).data)
+
+
+class ClaimHandoffApi(APIView):
+    """The holder hands the thread to another mentor, with a note; 201 with the new claim."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.HandoffInput, responses={201: s.ClaimOutput})
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim = _held_claim(claim_id)
+        data = s.HandoffInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = User.objects.filter(username=data.validated_data["mentor"]).first()
+        if target is None:
+            raise ValidationError({"mentor": "No member with that username."})
+        try:
+            new = services.claim_handoff(
+                claim=claim,
+                by=cast(User, request.user),
+                to=target,
+                note=data.validated_data["note"],
+            )
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.ClaimOutput(new).data, status=status.HTTP_201_CREATED)
+
+
+class FeedbackApi(APIView):
+    """The asker rates the mentor's help once the thread is solved."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.FeedbackInput, responses={201: s.FeedbackOutput})
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim = _held_claim(claim_id)
+        data = s.FeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            feedback = services.feedback_give(
+                claim=claim,
+                by=cast(User, request.user),
+                rating=data.validated_data["rating"],
+                comment=data.validated_data.get("comment", ""),
+            )
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.FeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
