@@ -107,6 +107,8 @@ class Notification(models.Model):
         NEEDS_MENTOR = "needs_mentor", "A thread needs a mentor (moderators)"
         RETAG_ASK = "retag_ask", "No mentor yet: edit or re-tag my question"
         MENTORING_PROBLEM = "mentoring_problem", "Mentoring rated problematic (moderators)"
+        MENTOR_NUDGE = "mentor_nudge", "A reminder that an asker waits for my reply"
+        ASKER_NUDGE = "asker_nudge", "A reminder that my mentor waits for my reply"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -468,6 +468,8 @@ SUBJECTS = {
     Kind.NEEDS_MENTOR: "Needs a mentor: {title}",
     Kind.RETAG_ASK: "No mentor yet, could you edit or re-tag? {title}",
     Kind.MENTORING_PROBLEM: "Mentoring rated problematic: {title}",
+    Kind.MENTOR_NUDGE: "The asker is waiting for you: {title}",
+    Kind.ASKER_NUDGE: "Your mentor is waiting for your reply: {title}",
 }
 
 

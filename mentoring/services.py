@@ -537,3 +537,85 @@ def feedback_give(*, claim: Claim, by: User, rating: str, comment: str = "") -> 
             },
         )
     return feedback
+
+
+# --- Nudges while a claim is running ----------------------------------------------------
+
+MENTOR_NUDGE_DAYS = (2, 4)
+MENTOR_REQUEUE_DAYS = 7
+ASKER_NUDGE_DAYS = (7, 14)
+
+
+def _last_post(question_id: int, author_id: int) -> dt.datetime | None:
+    from django.db.models import Max
+
+    from qa.models import Answer, Comment
+
+    times = [
+        Answer.objects.filter(question_id=question_id, author_id=author_id),
+        Comment.objects.filter(question_id=question_id, author_id=author_id),
+        Comment.objects.filter(answer__question_id=question_id, author_id=author_id),
+    ]
+    found = [at for qs in times if (at := qs.aggregate(at=Max("created_at"))["at"])]
+    return max(found, default=None)
+
+
+def nudges_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """After a claim's first reply: when the asker spoke last, the mentor is nudged at 2
+    and 4 days and the thread requeued at 7; when the mentor spoke last, the asker is
+    nudged at 7 and 14 days. Each nudge is sent once per wait (its dedupe key carries
+    the time the wait began)."""
+    from accounts.models import Notification
+    from accounts.notifications import notify
+
+    now = now or timezone.now()
+    counts = {"mentor_nudged": 0, "asker_nudged": 0, "requeued": 0}
+    running = Claim.objects.filter(
+        state=Claim.State.ACTIVE, first_reply_at__isnull=False
+    ).select_related("question")
+    for claim in running:
+        question = claim.question
+        mentor_at = _last_post(question.pk, claim.mentor_id) or claim.first_reply_at
+        asker_at = _last_post(question.pk, question.author_id)
+        payload = {
+            "question_id": question.pk,
+            "title": question.title,
+            "url": question.get_absolute_url(),
+        }
+        if asker_at is not None and mentor_at is not None and asker_at > mentor_at:
+            waited = now - asker_at
+            if waited >= dt.timedelta(days=MENTOR_REQUEUE_DAYS):
+                with transaction.atomic():
+                    _end_claim(claim, Claim.State.EXPIRED, "No reply from the mentor for 7 days.")
+                    Exclusion.objects.get_or_create(
+                        question=question, mentor_id=claim.mentor_id,
+                        defaults={"reason": Exclusion.Reason.EXPIRED},
+                    )  # fmt: skip
+                    offers_make(question=question, wave=1, now=now)
+                counts["requeued"] += 1
+                continue
+            for days in MENTOR_NUDGE_DAYS:
+                if waited >= dt.timedelta(days=days):
+                    counts["mentor_nudged"] += len(
+                        notify(
+                            kind=Notification.Kind.MENTOR_NUDGE,
+                            recipients=[claim.mentor_id],
+                            dedupe_key=f"nudge-mentor:{claim.pk}:{int(asker_at.timestamp())}:{days}",
+                            payload=payload,
+                            now=now,
+                        )
+                    )
+        elif mentor_at is not None:
+            waited = now - mentor_at
+            for days in ASKER_NUDGE_DAYS:
+                if waited >= dt.timedelta(days=days):
+                    counts["asker_nudged"] += len(
+                        notify(
+                            kind=Notification.Kind.ASKER_NUDGE,
+                            recipients=[question.author_id],
+                            dedupe_key=f"nudge-asker:{claim.pk}:{int(mentor_at.timestamp())}:{days}",
+                            payload=payload,
+                            now=now,
+                        )
+                    )
+    return counts

@@ -12,4 +12,5 @@ def claims_apply_timers() -> dict[str, int]:
         **services.claims_apply_timers(),
         **services.offers_apply_timers(),
         **services.escalations_apply(),
+        **services.nudges_apply(),
     }
