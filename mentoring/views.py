@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from mentoring import services
-from mentoring.models import Claim
+from mentoring import selectors, services
+from mentoring.models import Claim, MentorProfile
 from qa.models import Question
 
 
@@ -53,3 +53,13 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, held.question, str(error), 409)
     messages.success(request, "Released: the thread is back in the queue.")
     return redirect(held.question)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The mentor's queue: threads waiting for a mentor that they may take."""
+    user = cast(User, request.user)
+    if not MentorProfile.objects.filter(user=user, status=MentorProfile.Status.APPROVED).exists():
+        return render(request, "mentoring/not_a_mentor.html", status=403)
+    items = selectors.mentor_queue(mentor=user)
+    return render(request, "mentoring/queue.html", {"items": items})

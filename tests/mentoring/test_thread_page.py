@@ -62,3 +62,20 @@ def test_the_asker_sees_the_mentors_who_may_help(client):
     assert "Mentors who may help" in page
     assert "Grace" in page
     assert "I'll take this" not in page
+
+
+def test_the_queue_page_lists_what_a_mentor_may_take_and_claims_from_it(client):
+    mentor = approved_mentor()
+    thread = django_thread(title="Why is my queryset evaluated twice?")
+    client.force_login(mentor)
+
+    page = client.get("/mentoring/queue/").content.decode()
+    assert "Why is my queryset evaluated twice?" in page
+    assert "Why you: expert in django (level 3)" in page
+
+    assert client.post(f"/questions/{thread.pk}/claim/").status_code == 302
+    assert "Nothing is waiting for you" in client.get("/mentoring/queue/").content.decode()
+    client.force_login(UserFactory())
+    assert client.get("/mentoring/queue/").status_code == 403
+    client.logout()
+    assert client.get("/mentoring/queue/").status_code == 302
