@@ -109,6 +109,8 @@ class Notification(models.Model):
         MENTORING_PROBLEM = "mentoring_problem", "Mentoring rated problematic (moderators)"
         MENTOR_NUDGE = "mentor_nudge", "A reminder that an asker waits for my reply"
         ASKER_NUDGE = "asker_nudge", "A reminder that my mentor waits for my reply"
+        MENTOR_CLAIMED = "mentor_claimed", "A mentor took my thread"
+        MENTORSHIP = "mentorship", "Long-term mentorship requests and answers"
 
     class Status(models.TextChoices):
         PENDING = "pending"

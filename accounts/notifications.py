@@ -470,6 +470,8 @@ SUBJECTS = {
     Kind.MENTORING_PROBLEM: "Mentoring rated problematic: {title}",
     Kind.MENTOR_NUDGE: "The asker is waiting for you: {title}",
     Kind.ASKER_NUDGE: "Your mentor is waiting for your reply: {title}",
+    Kind.MENTOR_CLAIMED: "A mentor is helping you: {title}",
+    Kind.MENTORSHIP: "{title}",
 }
 
 

@@ -304,6 +304,34 @@ MENTORING_FIRST_REPLY_HOURS = env.float("MENTORING_FIRST_REPLY_HOURS", default=4
 MENTORING_DAILY_OFFER_CAP = env.int("MENTORING_DAILY_OFFER_CAP", default=10)
 # Threads posted within this many hours are offered to mentors (not the whole archive).
 MENTORING_OFFER_WINDOW_HOURS = env.int("MENTORING_OFFER_WINDOW_HOURS", default=48)
+# Wave 1 offers a newcomer's thread to this many mentors at once, wave 2 to this many
+# more after MENTORING_WAVE2_AFTER_HOURS.
+MENTORING_WAVE1_SIZE = env.int("MENTORING_WAVE1_SIZE", default=3)
+MENTORING_WAVE2_SIZE = env.int("MENTORING_WAVE2_SIZE", default=5)
+MENTORING_WAVE2_AFTER_HOURS = env.float("MENTORING_WAVE2_AFTER_HOURS", default=2)
+# Moderators are told when nobody claimed a thread within this many hours, or at once
+# when fewer than MENTORING_FEW_MENTORS mentors are eligible; the asker is asked to
+# edit or re-tag after MENTORING_RETAG_AFTER_DAYS.
+MENTORING_ESCALATE_AFTER_HOURS = env.float("MENTORING_ESCALATE_AFTER_HOURS", default=12)
+MENTORING_FEW_MENTORS = env.int("MENTORING_FEW_MENTORS", default=3)
+MENTORING_RETAG_AFTER_DAYS = env.int("MENTORING_RETAG_AFTER_DAYS", default=7)
+# After the first reply: the mentor is nudged on these days of the asker's wait and the
+# thread requeued after MENTORING_MENTOR_REQUEUE_DAYS; the asker is nudged on these days.
+MENTORING_MENTOR_NUDGE_DAYS = env.list("MENTORING_MENTOR_NUDGE_DAYS", cast=int, default=[2, 4])
+MENTORING_MENTOR_REQUEUE_DAYS = env.int("MENTORING_MENTOR_REQUEUE_DAYS", default=7)
+MENTORING_ASKER_NUDGE_DAYS = env.list("MENTORING_ASKER_NUDGE_DAYS", cast=int, default=[7, 14])
+# A newcomer has at most this many threads waiting for a mentor at once; later ones wait
+# for one of those to be taken before they are offered.
+MENTORING_NEWCOMER_WAITING_MAX = env.int("MENTORING_NEWCOMER_WAITING_MAX", default=2)
+# A long-term mentorship request nobody answered expires after this many days.
+MENTORING_MENTORSHIP_REQUEST_DAYS = env.int("MENTORING_MENTORSHIP_REQUEST_DAYS", default=14)
+# The wait estimate shown to an asker reads claims of the last this many days.
+MENTORING_ESTIMATE_DAYS = env.int("MENTORING_ESTIMATE_DAYS", default=30)
+
+# A member is a newcomer while their account is younger than NEWCOMER_DAYS and fewer
+# than NEWCOMER_SOLVED_THREADS of their threads are solved or answers accepted.
+NEWCOMER_DAYS = env.int("NEWCOMER_DAYS", default=30)
+NEWCOMER_SOLVED_THREADS = env.int("NEWCOMER_SOLVED_THREADS", default=3)
 
 # Notifications (accounts/notifications.py).
 _mail_domain = DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2] or "localhost"

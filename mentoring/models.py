@@ -198,3 +198,55 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating} for claim {self.claim_id}"
+
+
+class Mentorship(models.Model):
+    """A long-term pairing: a member asks a mentor for regular help towards goals; the
+    mentor accepts or declines; either side ends it. Active mentorships count against the
+    mentor's capacity, like claims."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        ACTIVE = "active", "Active"
+        DECLINED = "declined", "Declined"
+        ENDED = "ended", "Ended"
+        EXPIRED = "expired", "Expired without an answer"
+
+    OPEN_STATES = (State.REQUESTED, State.ACTIVE)
+
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_asked"
+    )
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships"
+    )
+    goals = models.TextField(max_length=2000)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentee", "mentor"],
+                condition=Q(state__in=["requested", "active"]),
+                name="one_open_mentorship_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentee=models.F("mentor")), name="mentorship_not_with_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["mentor", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.mentee} with {self.mentor} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("mentoring:mentorship", args=[self.pk])

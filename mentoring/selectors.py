@@ -61,6 +61,11 @@ def _profiles(question: Question | None = None, now: dt.datetime | None = None) 
                 ),
                 distinct=True,
             ),
+            mentorships=Count(
+                "user__mentorships",
+                filter=Q(user__mentorships__state="active"),
+                distinct=True,
+            ),
             offers_today=Count(
                 "user__mentor_offers",
                 filter=Q(user__mentor_offers__created_at__gte=day_ago),
@@ -81,7 +86,7 @@ def _candidate(p: Any, *, excluded: bool = False) -> Candidate:
         languages=tuple(p.languages),
         expertise={e.tag.name: e.level for e in p.expertise.all()},
         capacity=p.capacity,
-        open_claims=p.open_claims,
+        open_claims=p.open_claims + p.mentorships,
         offers_today=p.offers_today,
         last_offered_at=p.last_offered_at,
         replied=p.replied,
@@ -163,8 +168,12 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
         .distinct()
         .order_by("created_at", "pk")[:QUEUE_LIMIT]
     )
+    waiting = list(waiting)
+    held = held_threads(author_ids={q.author_id for q in waiting}, now=now)
     items = []
     for question in waiting:
+        if question.pk in held:
+            continue
         matches = rank_mentors(thread_for(question), [me], now, wave=2, offer_cap=10**6)
         if matches:
             waited = now - question.created_at
@@ -174,3 +183,96 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
             )
     items.sort(key=lambda item: (-item.score, -item.waiting))
     return items
+
+
+def _waiting_lookback(now: dt.datetime) -> dt.datetime:
+    """How far back a thread still counts as waiting for a mentor (escalation's reach)."""
+    return now - dt.timedelta(days=settings.MENTORING_RETAG_AFTER_DAYS + 1)
+
+
+def held_threads(*, author_ids: Any, now: dt.datetime | None = None) -> set[int]:
+    """Threads of these newcomers that wait their turn: a newcomer has at most
+    MENTORING_NEWCOMER_WAITING_MAX threads waiting for a mentor (open, unclaimed) at once;
+    later ones are offered once one of those is taken, solved or closed."""
+    from qa.selectors import newcomer_ids
+
+    now = now or timezone.now()
+    newcomers = newcomer_ids(user_ids=author_ids, now=now)
+    if not newcomers:
+        return set()
+    waiting = (
+        Question.objects.filter(
+            author_id__in=newcomers,
+            status=Question.Status.OPEN,
+            hidden=False,
+            created_at__gte=_waiting_lookback(now),
+        )
+        .exclude(claims__state=Claim.State.ACTIVE)
+        .order_by("author_id", "created_at", "pk")
+        .values_list("pk", "author_id")
+    )
+    held: set[int] = set()
+    seen: dict[int, int] = {}
+    for pk, author_id in waiting:
+        seen[author_id] = seen.get(author_id, 0) + 1
+        if seen[author_id] > settings.MENTORING_NEWCOMER_WAITING_MAX:
+            held.add(pk)
+    return held
+
+
+def mentoring_threads(questions: Any, *, now: dt.datetime | None = None) -> list[Question]:
+    """Of these threads, the ones mentoring pushes to mentors: newcomers' threads that are
+    not waiting their turn behind the newcomer's other threads."""
+    from qa.selectors import newcomer_ids
+
+    now = now or timezone.now()
+    questions = list(questions)
+    authors = {q.author_id for q in questions}
+    newcomers = newcomer_ids(user_ids=authors, now=now)
+    held = held_threads(author_ids=newcomers, now=now)
+    return [q for q in questions if q.author_id in newcomers and q.pk not in held]
+
+
+@dataclass
+class WaitEstimate:
+    """How long recent threads with these tags waited for a mentor."""
+
+    threads: int  # recent threads with any of the tags, old enough to judge
+    claimed: int  # of which a mentor took
+    median: dt.timedelta | None  # the median wait of those taken
+    tags: tuple[str, ...]
+
+
+ESTIMATE_SAMPLE = 500
+
+
+def wait_estimate(*, question: Question, now: dt.datetime | None = None) -> WaitEstimate:
+    """An honest estimate from the claims of the last MENTORING_ESTIMATE_DAYS on threads
+    sharing a tag with this one: how many were taken at all, and the median time until
+    the first claim. Unclaimed threads younger than the escalation delay are left out
+    (their outcome is not known yet)."""
+    from django.db.models import Min
+
+    now = now or timezone.now()
+    tags = tuple(t.name for t in question.tags.all())
+    recent = (
+        Question.objects.filter(
+            Q(created_at__lte=now - dt.timedelta(hours=settings.MENTORING_ESCALATE_AFTER_HOURS))
+            | Q(claims__isnull=False),
+            tags__name__in=tags,
+            created_at__gte=now - dt.timedelta(days=settings.MENTORING_ESTIMATE_DAYS),
+            hidden=False,
+        )
+        .exclude(pk=question.pk)
+        .distinct()
+        .annotate(first_claim=Min("claims__created_at"))
+        .order_by("-created_at")
+        .values_list("created_at", "first_claim")[:ESTIMATE_SAMPLE]
+    )
+    rows = list(recent)
+    waits = sorted(first - created for created, first in rows if first is not None)
+    median = None
+    if waits:
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    return WaitEstimate(threads=len(rows), claimed=len(waits), median=median, tags=tags)

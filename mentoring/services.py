@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, validate_language_codes, validate_time_zone
@@ -22,6 +23,7 @@ from mentoring.models import (
     Feedback,
     MentorExpertise,
     MentorProfile,
+    Mentorship,
     Offer,
 )
 from qa.models import Question, Tag
@@ -183,15 +185,15 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
             f"{holder.mentor.public_name} is already helping on this thread "
             f"(since {holder.created_at:%H:%M} UTC)."
         )
-    held = Claim.objects.filter(mentor=mentor, state=Claim.State.ACTIVE).count()
+    held = _load(mentor)
     if held >= profile.capacity:
         raise ClaimConflict(
-            f"You already hold {held} claim{'s' * (held != 1)}, your capacity; release or "
-            "finish one first, or raise your capacity."
+            f"You already hold {held} claim{'s' * (held != 1)} or mentorships, your capacity; "
+            "release or finish one first, or raise your capacity."
         )
     try:
         with transaction.atomic():
-            return Claim.objects.create(
+            claim = Claim.objects.create(
                 question=thread,
                 mentor=mentor,
                 created_at=now,
@@ -199,6 +201,38 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
             )
     except IntegrityError:  # pragma: no cover - the thread's row lock comes first
         raise ClaimConflict("Another mentor claimed this thread a moment ago.") from None
+    _tell_asker_claimed(claim, thread, mentor)
+    return claim
+
+
+def _load(mentor: User) -> int:
+    """What counts against a mentor's capacity: active claims and active mentorships."""
+    return (
+        Claim.objects.filter(mentor=mentor, state=Claim.State.ACTIVE).count()
+        + Mentorship.objects.filter(mentor=mentor, state=Mentorship.State.ACTIVE).count()
+    )
+
+
+def _tell_asker_claimed(claim: Claim, thread: Question, mentor: User) -> None:
+    from accounts.models import Notification
+    from accounts.notifications import notify
+
+    notify(
+        kind=Notification.Kind.MENTOR_CLAIMED,
+        recipients=[thread.author_id],
+        dedupe_key=f"claimed:{claim.pk}",
+        thread_key=f"question:{thread.pk}",
+        payload={
+            "question_id": thread.pk,
+            "title": thread.title,
+            "url": thread.get_absolute_url(),
+            "actor": mentor.public_name,
+            "excerpt_text": f"{mentor.public_name} is helping you on this thread and will "
+            "reply soon.",
+        },
+        exclude=[mentor.pk],
+        now=claim.created_at,
+    )
 
 
 @transaction.atomic
@@ -272,8 +306,8 @@ def claims_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 # --- Offers -----------------------------------------------------------------------------
 
-WAVE_SIZES = {1: 3, 2: 5}
-WAVE_TWO_AFTER = dt.timedelta(hours=2)
+def _wave_size(wave: int) -> int:
+    return settings.MENTORING_WAVE1_SIZE if wave == 1 else settings.MENTORING_WAVE2_SIZE
 
 
 @transaction.atomic
@@ -294,7 +328,7 @@ def offers_make(*, question: Question, wave: int, now: dt.datetime | None = None
     offered = set(Offer.objects.filter(question=thread).values_list("mentor_id", flat=True))
     picks = [
         m for m in mentor_matches(question=thread, now=now, wave=wave) if m.user_id not in offered
-    ][: WAVE_SIZES[wave]]
+    ][: _wave_size(wave)]
     offers = []
     for match in picks:
         offers.append(
@@ -316,12 +350,23 @@ def offers_make(*, question: Question, wave: int, now: dt.datetime | None = None
             payload={
                 "question_id": thread.pk,
                 "title": thread.title,
-                "url": thread.get_absolute_url(),
-                "excerpt_text": "Why you: " + "; ".join(match.reasons) + ".",
+                # The email opens the mentor's queue at this thread.
+                "url": f"{reverse('mentoring:queue')}#queue-{thread.pk}",
+                "excerpt_text": _offer_text(thread, match.reasons, now),
             },
             now=now,
         )
     return offers
+
+
+def _offer_text(thread: Question, reasons: tuple[str, ...], now: dt.datetime) -> str:
+    from django.utils.timesince import timesince
+
+    tags = ", ".join(t.name for t in thread.tags.all())
+    asked = "just now" if now - thread.created_at < dt.timedelta(minutes=1) else (
+        f"{timesince(thread.created_at, now)} ago"
+    )
+    return f"Matches your tags {tags}; asked {asked}. Why you: {'; '.join(reasons)}."
 
 
 @transaction.atomic
@@ -343,8 +388,11 @@ def offer_decline(*, offer: Offer, by: User) -> Offer:
 
 
 def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Wave 1 for new threads waiting for a mentor (posted within the offer window), wave
-    2 two hours after wave 1; idempotent (a mentor is offered a thread once)."""
+    """Wave 1 for newcomers' threads waiting for a mentor (posted within the offer window,
+    at most MENTORING_NEWCOMER_WAITING_MAX per newcomer at once), wave 2 some hours after
+    wave 1; idempotent (a mentor is offered a thread once)."""
+    from mentoring.selectors import mentoring_threads
+
     now = now or timezone.now()
     window = now - dt.timedelta(hours=settings.MENTORING_OFFER_WINDOW_HOURS)
     waiting = (
@@ -354,10 +402,11 @@ def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     counts = {"wave1": 0, "wave2": 0}
     offered = Offer.objects.filter(question=OuterRef("pk"))
-    for question in waiting.exclude(Exists(offered)):
+    for question in mentoring_threads(waiting.exclude(Exists(offered)), now=now):
         counts["wave1"] += len(offers_make(question=question, wave=1, now=now))
+    wave_two_after = dt.timedelta(hours=settings.MENTORING_WAVE2_AFTER_HOURS)
     due = waiting.filter(
-        Exists(offered.filter(wave=1, created_at__lte=now - WAVE_TWO_AFTER))
+        Exists(offered.filter(wave=1, created_at__lte=now - wave_two_after))
     ).exclude(Exists(offered.filter(wave=2)))
     for question in due:
         counts["wave2"] += len(offers_make(question=question, wave=2, now=now))
@@ -365,10 +414,6 @@ def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 # --- Escalation -------------------------------------------------------------------------
-
-ESCALATE_AFTER = dt.timedelta(hours=12)
-RETAG_AFTER = dt.timedelta(days=7)
-FEW_MENTORS = 3
 
 
 def _moderator_ids() -> list[int]:
@@ -409,37 +454,43 @@ def thread_escalate(*, question: Question, eligible: int, reason: str, now: dt.d
 
 
 def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Escalate threads nobody claimed within 12 hours (at once when fewer than 3 mentors
-    are eligible), and after 7 days ask the asker once to edit or re-tag. Only threads of
-    the last 8 days are looked at, so an imported archive does not flood moderators."""
+    """Escalate newcomers' threads nobody claimed within 12 hours (at once when fewer than
+    3 mentors are eligible), and after 7 days ask the asker once to edit or re-tag (the
+    defaults of the MENTORING_* settings). Only threads of the last 8 days are looked at,
+    so an imported archive does not flood moderators."""
     from accounts.models import Notification
     from accounts.notifications import notify
     from mentoring.selectors import mentor_matches
 
+    from mentoring.selectors import mentoring_threads
+
     now = now or timezone.now()
     counts = {"escalated": 0, "retag_asked": 0}
+    retag_after = dt.timedelta(days=settings.MENTORING_RETAG_AFTER_DAYS)
+    escalate_after = dt.timedelta(hours=settings.MENTORING_ESCALATE_AFTER_HOURS)
     recent = (
         Question.objects.filter(
             status=Question.Status.OPEN,
             hidden=False,
-            created_at__gte=now - RETAG_AFTER - dt.timedelta(days=1),
+            created_at__gte=now - retag_after - dt.timedelta(days=1),
         )
         .exclude(claims__isnull=False)
         .select_related("author")
     )
-    for question in recent.filter(mentoring_escalation__isnull=True):
+    fresh = recent.filter(mentoring_escalation__isnull=True).order_by("created_at")
+    for question in mentoring_threads(fresh, now=now):
         eligible = len(mentor_matches(question=question, now=now, wave=2))
-        if eligible < FEW_MENTORS:
+        if eligible < settings.MENTORING_FEW_MENTORS:
             reason = f"Only {eligible} eligible mentor{'s' * (eligible != 1)} for its tags."
-        elif question.created_at <= now - ESCALATE_AFTER:
-            reason = "Nobody claimed it within 12 hours."
+        elif question.created_at <= now - escalate_after:
+            reason = f"Nobody claimed it within {settings.MENTORING_ESCALATE_AFTER_HOURS:g} hours."
         else:
             continue
         counts["escalated"] += thread_escalate(
             question=question, eligible=eligible, reason=reason, now=now
         )
     stale = Escalation.objects.filter(
-        question__in=recent.filter(created_at__lte=now - RETAG_AFTER), retag_asked_at__isnull=True
+        question__in=recent.filter(created_at__lte=now - retag_after), retag_asked_at__isnull=True
     ).select_related("question")
     for escalation in stale:
         with transaction.atomic():
@@ -541,10 +592,6 @@ def feedback_give(*, claim: Claim, by: User, rating: str, comment: str = "") -> 
 
 # --- Nudges while a claim is running ----------------------------------------------------
 
-MENTOR_NUDGE_DAYS = (2, 4)
-MENTOR_REQUEUE_DAYS = 7
-ASKER_NUDGE_DAYS = (7, 14)
-
 
 def _last_post(question_id: int, author_id: int) -> dt.datetime | None:
     from django.db.models import Max
@@ -584,9 +631,14 @@ def nudges_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
         }
         if asker_at is not None and mentor_at is not None and asker_at > mentor_at:
             waited = now - asker_at
-            if waited >= dt.timedelta(days=MENTOR_REQUEUE_DAYS):
+            requeue_days = settings.MENTORING_MENTOR_REQUEUE_DAYS
+            if waited >= dt.timedelta(days=requeue_days):
                 with transaction.atomic():
-                    _end_claim(claim, Claim.State.EXPIRED, "No reply from the mentor for 7 days.")
+                    _end_claim(
+                        claim,
+                        Claim.State.EXPIRED,
+                        f"No reply from the mentor for {requeue_days} days.",
+                    )
                     Exclusion.objects.get_or_create(
                         question=question, mentor_id=claim.mentor_id,
                         defaults={"reason": Exclusion.Reason.EXPIRED},
@@ -594,7 +646,7 @@ def nudges_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
                     offers_make(question=question, wave=1, now=now)
                 counts["requeued"] += 1
                 continue
-            for days in MENTOR_NUDGE_DAYS:
+            for days in settings.MENTORING_MENTOR_NUDGE_DAYS:
                 if waited >= dt.timedelta(days=days):
                     counts["mentor_nudged"] += len(
                         notify(
@@ -607,7 +659,7 @@ def nudges_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
                     )
         elif mentor_at is not None:
             waited = now - mentor_at
-            for days in ASKER_NUDGE_DAYS:
+            for days in settings.MENTORING_ASKER_NUDGE_DAYS:
                 if waited >= dt.timedelta(days=days):
                     counts["asker_nudged"] += len(
                         notify(
@@ -619,3 +671,170 @@ def nudges_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
                         )
                     )
     return counts
+
+
+# --- Long-term mentorships --------------------------------------------------------------
+
+GOALS_MIN = 20
+
+
+def _tell_mentorship(mentorship: Mentorship, *, to: int, title: str, text: str, key: str) -> None:
+    from accounts.models import Notification
+    from accounts.notifications import notify
+
+    notify(
+        kind=Notification.Kind.MENTORSHIP,
+        recipients=[to],
+        dedupe_key=f"mentorship:{mentorship.pk}:{key}",
+        payload={
+            "mentorship_id": mentorship.pk,
+            "title": title,
+            "url": mentorship.get_absolute_url(),
+            "excerpt_text": text,
+        },
+    )
+
+
+@transaction.atomic
+def mentorship_request(*, mentee: User, mentor: User, goals: str) -> Mentorship:
+    """A member asks an approved mentor for a long-term mentorship, with their goals."""
+    goals = goals.strip() if isinstance(goals, str) else ""
+    if len(goals) < GOALS_MIN:
+        raise ValidationError(
+            {"goals": f"Say what you want to learn or build (at least {GOALS_MIN} characters)."}
+        )
+    if len(goals) > 2000:
+        raise ValidationError({"goals": "Keep the goals under 2000 characters."})
+    if mentor.pk == mentee.pk:
+        raise ValidationError({"mentor": "Choose a mentor other than yourself."})
+    profile = MentorProfile.objects.select_for_update().filter(user=mentor).first()
+    if profile is None or profile.status != MentorProfile.Status.APPROVED:
+        raise ValidationError({"mentor": f"{mentor.public_name} is not an approved mentor."})
+    blocked = Feedback.objects.filter(
+        rating=Feedback.Rating.PROBLEMATIC, claim__mentor=mentor, claim__question__author=mentee
+    ).exists()
+    if blocked:
+        raise ClaimConflict("You rated this mentor's help problematic; choose another mentor.")
+    if Mentorship.objects.filter(
+        mentee=mentee, mentor=mentor, state__in=Mentorship.OPEN_STATES
+    ).exists():
+        raise ClaimConflict(f"You already have a request or a mentorship with {mentor.public_name}.")
+    try:
+        with transaction.atomic():
+            mentorship = Mentorship.objects.create(mentee=mentee, mentor=mentor, goals=goals)
+    except IntegrityError:  # pragma: no cover - the profile row lock comes first
+        raise ClaimConflict("You already asked this mentor.") from None
+    _tell_mentorship(
+        mentorship,
+        to=mentor.pk,
+        title=f"{mentee.public_name} asks you for a mentorship",
+        text=goals,
+        key="requested",
+    )
+    return mentorship
+
+
+def _mentorship_for_update(mentorship: Mentorship) -> Mentorship:
+    return Mentorship.objects.select_for_update().select_related("mentee", "mentor").get(
+        pk=mentorship.pk
+    )
+
+
+@transaction.atomic
+def mentorship_accept(*, mentorship: Mentorship, by: User) -> Mentorship:
+    """The mentor accepts, within their capacity (claims and mentorships together)."""
+    if mentorship.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor asked can accept a mentorship.")
+    profile = MentorProfile.objects.select_for_update().get(user=by)
+    mentorship = _mentorship_for_update(mentorship)
+    if mentorship.state != Mentorship.State.REQUESTED:
+        raise ClaimConflict(f"This request is {mentorship.get_state_display().lower()}.")
+    load = _load(by)
+    if load >= profile.capacity:
+        raise ClaimConflict(
+            f"You hold {load} claims or mentorships, your capacity; finish one first or "
+            "raise your capacity."
+        )
+    mentorship.state = Mentorship.State.ACTIVE
+    mentorship.answered_at = timezone.now()
+    mentorship.save(update_fields=["state", "answered_at"])
+    _tell_mentorship(
+        mentorship,
+        to=mentorship.mentee_id,
+        title=f"{mentorship.mentor.public_name} accepted your mentorship request",
+        text=mentorship.goals,
+        key="accepted",
+    )
+    return mentorship
+
+
+@transaction.atomic
+def mentorship_decline(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
+    if mentorship.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor asked can decline a mentorship.")
+    mentorship = _mentorship_for_update(mentorship)
+    if mentorship.state != Mentorship.State.REQUESTED:
+        raise ClaimConflict(f"This request is {mentorship.get_state_display().lower()}.")
+    mentorship.state = Mentorship.State.DECLINED
+    mentorship.answered_at = timezone.now()
+    mentorship.note = (note or "").strip()[:500]
+    mentorship.save(update_fields=["state", "answered_at", "note"])
+    _tell_mentorship(
+        mentorship,
+        to=mentorship.mentee_id,
+        title=f"{mentorship.mentor.public_name} cannot mentor you now",
+        text=mentorship.note or "Another mentor may have room: see the mentors of your tags.",
+        key="declined",
+    )
+    return mentorship
+
+
+@transaction.atomic
+def mentorship_end(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
+    """Either side ends an active mentorship; the mentee may also withdraw a request."""
+    if by.pk not in (mentorship.mentor_id, mentorship.mentee_id):
+        raise PermissionDenied("Only the mentor or the mentee can end a mentorship.")
+    mentorship = _mentorship_for_update(mentorship)
+    withdrawing = mentorship.state == Mentorship.State.REQUESTED and by.pk == mentorship.mentee_id
+    if mentorship.state != Mentorship.State.ACTIVE and not withdrawing:
+        raise ClaimConflict(f"This mentorship is {mentorship.get_state_display().lower()}.")
+    mentorship.state = Mentorship.State.ENDED
+    mentorship.ended_at = timezone.now()
+    mentorship.ended_by = by
+    mentorship.note = (note or "").strip()[:500]
+    mentorship.save(update_fields=["state", "ended_at", "ended_by", "note"])
+    other = mentorship.mentee if by.pk == mentorship.mentor_id else mentorship.mentor
+    _tell_mentorship(
+        mentorship,
+        to=other.pk,
+        title=f"{by.public_name} "
+        + ("withdrew the mentorship request" if withdrawing else "ended your mentorship"),
+        text=mentorship.note or "No note given.",
+        key="ended",
+    )
+    return mentorship
+
+
+def mentorships_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Requests unanswered for MENTORING_MENTORSHIP_REQUEST_DAYS expire, with a notice to
+    the member who asked; idempotent."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.MENTORING_MENTORSHIP_REQUEST_DAYS)
+    expired = 0
+    stale = Mentorship.objects.filter(state=Mentorship.State.REQUESTED, created_at__lte=cutoff)
+    for mentorship in stale.select_related("mentor"):
+        with transaction.atomic():
+            if not Mentorship.objects.filter(
+                pk=mentorship.pk, state=Mentorship.State.REQUESTED
+            ).update(state=Mentorship.State.EXPIRED, ended_at=now):
+                continue
+            _tell_mentorship(
+                mentorship,
+                to=mentorship.mentee_id,
+                title=f"Your mentorship request to {mentorship.mentor.public_name} expired",
+                text=f"No answer came in {settings.MENTORING_MENTORSHIP_REQUEST_DAYS} days. "
+                "You may ask another mentor.",
+                key="expired",
+            )
+            expired += 1
+    return {"mentorships_expired": expired}

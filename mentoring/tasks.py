@@ -13,4 +13,5 @@ def claims_apply_timers() -> dict[str, int]:
         **services.offers_apply_timers(),
         **services.escalations_apply(),
         **services.nudges_apply(),
+        **services.mentorships_expire(),
     }

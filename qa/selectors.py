@@ -201,3 +201,39 @@ def deflection_counts(*, since: dt.datetime, now: dt.datetime | None = None) -> 
 
 def ask_draft_open_exists(*, author: Any) -> bool:
     return AskDraft.objects.filter(author=author, status=AskDraft.Status.OPEN).exists()
+
+
+def newcomer_ids(*, user_ids: Any, now: dt.datetime | None = None) -> set[int]:
+    """Which of these members are newcomers: accounts younger than NEWCOMER_DAYS with
+    fewer than NEWCOMER_SOLVED_THREADS solved threads of their own or accepted answers."""
+    from django.conf import settings
+
+    from accounts.models import User
+
+    now = now or timezone.now()
+    joined_after = now - dt.timedelta(days=settings.NEWCOMER_DAYS)
+    young = set(
+        User.objects.filter(pk__in=list(user_ids), date_joined__gt=joined_after).values_list(
+            "pk", flat=True
+        )
+    )
+    if not young:
+        return set()
+    solved: dict[int, int] = dict.fromkeys(young, 0)
+    asked = (
+        Question.objects.filter(author_id__in=young, status=Question.Status.SOLVED)
+        .values_list("author_id")
+        .annotate(n=Count("pk"))
+    )
+    answered = (
+        Question.objects.filter(accepted_answer__author_id__in=young)
+        .values_list("accepted_answer__author_id")
+        .annotate(n=Count("pk"))
+    )
+    for pk, n in [*asked, *answered]:
+        solved[pk] += n
+    return {pk for pk, n in solved.items() if n < settings.NEWCOMER_SOLVED_THREADS}
+
+
+def is_newcomer(user: Any, *, now: dt.datetime | None = None) -> bool:
+    return bool(user.is_authenticated) and user.pk in newcomer_ids(user_ids=[user.pk], now=now)

@@ -37,7 +37,11 @@ def test_waves_of_offers_with_reasons():
     assert "expert in django (level 3)" in offers[0].reasons
     notes = Notification.objects.filter(kind="mentor_offer")
     assert notes.count() == 8
-    assert notes.first().payload["excerpt_text"].startswith("Why you: expert in django")
+    first = notes.first()
+    assert first.payload["excerpt_text"].startswith(
+        "Matches your tags django; asked just now. Why you: expert in django (level 3)"
+    )
+    assert first.payload["url"] == f"/mentoring/queue/#queue-{thread.pk}"
     assert thread.title == notes.first().payload["title"]
 
 
