@@ -8,6 +8,19 @@ from django import forms
 from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
 
 
+def language_codes(raw: str | None) -> list[str]:
+    """Language codes typed as "en, de, pt-BR", checked; ValidationError says which not."""
+    codes = [code.strip() for code in (raw or "").split(",") if code.strip()]
+    bad = [code for code in codes if not LANGUAGE_CODE_RE.match(code)]
+    if bad:
+        raise forms.ValidationError(
+            f"Not a language code: {', '.join(bad)}. Use codes such as en, de or pt-BR."
+        )
+    if len(codes) > MAX_LANGUAGES:
+        raise forms.ValidationError(f"List at most {MAX_LANGUAGES} languages.")
+    return list(dict.fromkeys(codes))
+
+
 class ProfileForm(forms.ModelForm):
     languages = forms.CharField(
         required=False,
@@ -29,13 +42,4 @@ class ProfileForm(forms.ModelForm):
             self.initial["languages"] = ", ".join(self.instance.languages)
 
     def clean_languages(self) -> list[str]:
-        raw = self.cleaned_data["languages"] or ""
-        codes = [code.strip() for code in raw.split(",") if code.strip()]
-        bad = [code for code in codes if not LANGUAGE_CODE_RE.match(code)]
-        if bad:
-            raise forms.ValidationError(
-                f"Not a language code: {', '.join(bad)}. Use codes such as en, de or pt-BR."
-            )
-        if len(codes) > MAX_LANGUAGES:
-            raise forms.ValidationError(f"List at most {MAX_LANGUAGES} languages.")
-        return list(dict.fromkeys(codes))
+        return language_codes(self.cleaned_data["languages"])

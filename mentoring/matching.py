@@ -59,6 +59,7 @@ class Candidate:
     excluded: bool = False
     blocked: bool = False
     helped_asker: bool = False
+    username: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Match:
     name: str
     score: float
     reasons: tuple[str, ...]
+    username: str = ""
 
 
 def validate_availability(value: object) -> list[dict[str, object]]:
@@ -184,4 +186,4 @@ def rank_mentors(
     scored.sort(
         key=lambda s: (-s[1], s[0].open_claims, s[0].last_offered_at or never, s[0].user_id)
     )
-    return [Match(c.user_id, c.name, score, reasons) for c, score, reasons in scored]
+    return [Match(c.user_id, c.name, score, reasons, c.username) for c, score, reasons in scored]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,7 @@ def _candidate(p: Any, *, excluded: bool = False) -> Candidate:
         excluded=excluded,
         blocked=p.blocked > 0,
         helped_asker=p.helped > 0,
+        username=p.user.username,
     )
 
 
@@ -146,6 +148,7 @@ class QueueItem:
     reasons: tuple[str, ...]
     waiting: dt.timedelta
     needs_mentor: bool = False
+    offer_id: int | None = None  # an open offer of this thread to the mentor
 
 
 def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueItem]:
@@ -156,7 +159,7 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
     if profile is None:
         return []
     me = _candidate(profile)
-    waiting = (
+    waiting = list(
         Question.objects.filter(
             status=Question.Status.OPEN, hidden=False, tags__name__in=list(me.expertise)
         )
@@ -168,7 +171,6 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
         .distinct()
         .order_by("created_at", "pk")[:QUEUE_LIMIT]
     )
-    waiting = list(waiting)
     held = held_threads(author_ids={q.author_id for q in waiting}, now=now)
     items = []
     for question in waiting:
@@ -270,9 +272,86 @@ def wait_estimate(*, question: Question, now: dt.datetime | None = None) -> Wait
         .values_list("created_at", "first_claim")[:ESTIMATE_SAMPLE]
     )
     rows = list(recent)
-    waits = sorted(first - created for created, first in rows if first is not None)
-    median = None
-    if waits:
-        middle = len(waits) // 2
-        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    waits = [first - created for created, first in rows if first is not None]
+    median = statistics.median(waits) if waits else None
     return WaitEstimate(threads=len(rows), claimed=len(waits), median=median, tags=tags)
+
+
+def mentor_figures(*, mentor: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A mentor's own figures for their dashboard: claims by outcome, the median time to
+    the first reply, expiries, the askers' ratings, offers and mentorships."""
+    from mentoring.models import Feedback, Mentorship, Offer
+
+    now = now or timezone.now()
+    month_ago = now - dt.timedelta(days=30)
+    states = dict(
+        Claim.objects.filter(mentor=mentor)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    replied = Claim.objects.filter(mentor=mentor, first_reply_at__isnull=False)
+    replies = [
+        (first - created).total_seconds() / 60
+        for created, first in replied.values_list("created_at", "first_reply_at")
+        if first is not None
+    ]
+    median = statistics.median(replies) if replies else None
+    ratings = dict.fromkeys(Feedback.Rating.values, 0)
+    ratings.update(
+        Feedback.objects.filter(claim__mentor=mentor)
+        .values_list("rating")
+        .annotate(n=Count("pk"))
+        .values_list("rating", "n")
+    )
+    offers = Offer.objects.filter(mentor=mentor, created_at__gte=month_ago).aggregate(
+        made=Count("pk"), declined=Count("pk", filter=Q(declined_at__isnull=False))
+    )
+    profile = MentorProfile.objects.filter(user=mentor).only("capacity").first()
+    return {
+        "claims": sum(states.values()),
+        "active": states.get(Claim.State.ACTIVE, 0),
+        "completed": states.get(Claim.State.COMPLETED, 0),
+        "released": states.get(Claim.State.RELEASED, 0),
+        "handed_off": states.get(Claim.State.HANDED_OFF, 0),
+        "expired": states.get(Claim.State.EXPIRED, 0),
+        "median_first_reply_minutes": None if median is None else round(median, 1),
+        "ratings": ratings,
+        "offers_30_days": offers["made"],
+        "declined_30_days": offers["declined"],
+        "active_mentorships": Mentorship.objects.filter(
+            mentor=mentor, state=Mentorship.State.ACTIVE
+        ).count(),
+        "capacity": profile.capacity if profile else 0,
+    }
+
+
+def unserved_tags(*, days: int = 30, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Tags of threads that escalated with no eligible mentor at all in the last `days`
+    days, with how many such threads and how many approved mentors list the tag today;
+    most threads first (for the community health dashboard)."""
+    from mentoring.models import Escalation, MentorExpertise
+    from qa.models import Tag
+
+    now = now or timezone.now()
+    unserved = Escalation.objects.filter(
+        eligible_mentors=0, escalated_at__gte=now - dt.timedelta(days=days)
+    )
+    rows: list[tuple[int, str, int]] = list(
+        Tag.objects.filter(questions__mentoring_escalation__in=unserved)
+        .annotate(threads=Count("questions", distinct=True))
+        .order_by("-threads", "name")
+        .values_list("pk", "name", "threads")
+    )
+    mentors = dict(
+        MentorExpertise.objects.filter(
+            tag_id__in=[pk for pk, _, _ in rows], profile__status=MentorProfile.Status.APPROVED
+        )
+        .values_list("tag_id")
+        .annotate(n=Count("profile", distinct=True))
+        .values_list("tag_id", "n")
+    )
+    return [
+        {"tag": name, "threads": threads, "mentors": mentors.get(pk, 0)}
+        for pk, name, threads in rows
+    ]

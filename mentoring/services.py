@@ -306,6 +306,7 @@ def claims_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 # --- Offers -----------------------------------------------------------------------------
 
+
 def _wave_size(wave: int) -> int:
     return settings.MENTORING_WAVE1_SIZE if wave == 1 else settings.MENTORING_WAVE2_SIZE
 
@@ -363,8 +364,10 @@ def _offer_text(thread: Question, reasons: tuple[str, ...], now: dt.datetime) ->
     from django.utils.timesince import timesince
 
     tags = ", ".join(t.name for t in thread.tags.all())
-    asked = "just now" if now - thread.created_at < dt.timedelta(minutes=1) else (
-        f"{timesince(thread.created_at, now)} ago"
+    asked = (
+        "just now"
+        if now - thread.created_at < dt.timedelta(minutes=1)
+        else (f"{timesince(thread.created_at, now)} ago")
     )
     return f"Matches your tags {tags}; asked {asked}. Why you: {'; '.join(reasons)}."
 
@@ -460,9 +463,7 @@ def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
     so an imported archive does not flood moderators."""
     from accounts.models import Notification
     from accounts.notifications import notify
-    from mentoring.selectors import mentor_matches
-
-    from mentoring.selectors import mentoring_threads
+    from mentoring.selectors import mentor_matches, mentoring_threads
 
     now = now or timezone.now()
     counts = {"escalated": 0, "retag_asked": 0}
@@ -718,7 +719,9 @@ def mentorship_request(*, mentee: User, mentor: User, goals: str) -> Mentorship:
     if Mentorship.objects.filter(
         mentee=mentee, mentor=mentor, state__in=Mentorship.OPEN_STATES
     ).exists():
-        raise ClaimConflict(f"You already have a request or a mentorship with {mentor.public_name}.")
+        raise ClaimConflict(
+            f"You already have a request or a mentorship with {mentor.public_name}."
+        )
     try:
         with transaction.atomic():
             mentorship = Mentorship.objects.create(mentee=mentee, mentor=mentor, goals=goals)
@@ -735,8 +738,10 @@ def mentorship_request(*, mentee: User, mentor: User, goals: str) -> Mentorship:
 
 
 def _mentorship_for_update(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update().select_related("mentee", "mentor").get(
-        pk=mentorship.pk
+    return (
+        Mentorship.objects.select_for_update()
+        .select_related("mentee", "mentor")
+        .get(pk=mentorship.pk)
     )
 
 

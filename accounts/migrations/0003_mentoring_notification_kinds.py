@@ -4,20 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_notifications'),
+        ("accounts", "0002_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('new_answer', 'A new answer on my thread'), ('new_comment', 'A new comment on my thread'), ('answer_comment', 'A comment on my answer'), ('answer_accepted', 'My answer accepted'), ('followup_reminder', 'A reminder to accept the answer that helped'), ('mentor_offer', 'A thread offered to me as a mentor'), ('needs_mentor', 'A thread needs a mentor (moderators)'), ('retag_ask', 'No mentor yet: edit or re-tag my question'), ('mentoring_problem', 'Mentoring rated problematic (moderators)'), ('mentor_nudge', 'A reminder that an asker waits for my reply'), ('asker_nudge', 'A reminder that my mentor waits for my reply'), ('mentor_claimed', 'A mentor took my thread'), ('mentorship', 'Long-term mentorship requests and answers')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_answer", "A new answer on my thread"),
+                    ("new_comment", "A new comment on my thread"),
+                    ("answer_comment", "A comment on my answer"),
+                    ("answer_accepted", "My answer accepted"),
+                    ("followup_reminder", "A reminder to accept the answer that helped"),
+                    ("mentor_offer", "A thread offered to me as a mentor"),
+                    ("needs_mentor", "A thread needs a mentor (moderators)"),
+                    ("retag_ask", "No mentor yet: edit or re-tag my question"),
+                    ("mentoring_problem", "Mentoring rated problematic (moderators)"),
+                    ("mentor_nudge", "A reminder that an asker waits for my reply"),
+                    ("asker_nudge", "A reminder that my mentor waits for my reply"),
+                    ("mentor_claimed", "A mentor took my thread"),
+                    ("mentorship", "Long-term mentorship requests and answers"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationpreference',
-            name='kind',
-            field=models.CharField(choices=[('new_answer', 'A new answer on my thread'), ('new_comment', 'A new comment on my thread'), ('answer_comment', 'A comment on my answer'), ('answer_accepted', 'My answer accepted'), ('followup_reminder', 'A reminder to accept the answer that helped'), ('mentor_offer', 'A thread offered to me as a mentor'), ('needs_mentor', 'A thread needs a mentor (moderators)'), ('retag_ask', 'No mentor yet: edit or re-tag my question'), ('mentoring_problem', 'Mentoring rated problematic (moderators)'), ('mentor_nudge', 'A reminder that an asker waits for my reply'), ('asker_nudge', 'A reminder that my mentor waits for my reply'), ('mentor_claimed', 'A mentor took my thread'), ('mentorship', 'Long-term mentorship requests and answers')], max_length=40),
+            model_name="notificationpreference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("new_answer", "A new answer on my thread"),
+                    ("new_comment", "A new comment on my thread"),
+                    ("answer_comment", "A comment on my answer"),
+                    ("answer_accepted", "My answer accepted"),
+                    ("followup_reminder", "A reminder to accept the answer that helped"),
+                    ("mentor_offer", "A thread offered to me as a mentor"),
+                    ("needs_mentor", "A thread needs a mentor (moderators)"),
+                    ("retag_ask", "No mentor yet: edit or re-tag my question"),
+                    ("mentoring_problem", "Mentoring rated problematic (moderators)"),
+                    ("mentor_nudge", "A reminder that an asker waits for my reply"),
+                    ("asker_nudge", "A reminder that my mentor waits for my reply"),
+                    ("mentor_claimed", "A mentor took my thread"),
+                    ("mentorship", "Long-term mentorship requests and answers"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

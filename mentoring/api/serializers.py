@@ -47,6 +47,7 @@ class ProfileOutput(serializers.ModelSerializer):
 
 class MatchOutput(serializers.Serializer):
     user_id = serializers.IntegerField()
+    username = serializers.CharField()
     name = serializers.CharField()
     score = serializers.FloatField()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -125,3 +126,48 @@ class FeedbackOutput(serializers.Serializer):
     rating = serializers.CharField()
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class MentorshipInput(serializers.Serializer):
+    mentor = serializers.CharField(max_length=150, help_text="The username of the mentor.")
+    goals = serializers.CharField(
+        max_length=2000, help_text="What you want to learn or build, at least 20 characters."
+    )
+
+
+class MentorshipNoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class MentorshipOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url")
+    mentee = serializers.CharField(source="mentee.username")
+    mentor = serializers.CharField(source="mentor.username")
+    goals = serializers.CharField()
+    state = serializers.ChoiceField(choices=["requested", "active", "declined", "ended", "expired"])
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+
+
+class MentorFiguresOutput(serializers.Serializer):
+    claims = serializers.IntegerField(help_text="Claims ever taken.")
+    active = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    released = serializers.IntegerField()
+    handed_off = serializers.IntegerField()
+    expired = serializers.IntegerField(help_text="Claims that ran out without a reply.")
+    median_first_reply_minutes = serializers.FloatField(allow_null=True)
+    ratings = serializers.DictField(child=serializers.IntegerField())
+    offers_30_days = serializers.IntegerField()
+    declined_30_days = serializers.IntegerField()
+    active_mentorships = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+
+
+class UnservedTagOutput(serializers.Serializer):
+    tag = serializers.CharField()
+    threads = serializers.IntegerField(help_text="Threads escalated with no eligible mentor.")
+    mentors = serializers.IntegerField(help_text="Approved mentors with this tag today.")

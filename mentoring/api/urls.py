@@ -4,6 +4,24 @@ from mentoring.api import views
 
 urlpatterns = [
     path("mentors/me/", views.MentorMeApi.as_view(), name="api-mentor-me"),
+    path("mentors/me/figures/", views.MentorFiguresApi.as_view(), name="api-mentor-figures"),
+    path("mentoring/unserved-tags/", views.UnservedTagsApi.as_view(), name="api-unserved-tags"),
+    path("mentorships/", views.MentorshipListApi.as_view(), name="api-mentorships"),
+    path(
+        "mentorships/<int:mentorship_id>/accept/",
+        views.MentorshipAcceptApi.as_view(),
+        name="api-mentorship-accept",
+    ),
+    path(
+        "mentorships/<int:mentorship_id>/decline/",
+        views.MentorshipDeclineApi.as_view(),
+        name="api-mentorship-decline",
+    ),
+    path(
+        "mentorships/<int:mentorship_id>/end/",
+        views.MentorshipEndApi.as_view(),
+        name="api-mentorship-end",
+    ),
     path("mentoring/queue/", views.MentorQueueApi.as_view(), name="api-mentor-queue"),
     path("mentoring/offers/", views.OfferListApi.as_view(), name="api-mentor-offers"),
     path(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from mentoring import selectors, services
 from mentoring.api import serializers as s
-from mentoring.models import Claim, MentorProfile, Offer
+from mentoring.models import Claim, MentorProfile, Mentorship, Offer
 from qa.models import Question
 
 
@@ -235,3 +236,109 @@ class FeedbackApi(APIView):
         except services.ClaimConflict as error:
             return _conflict(error)
         return Response(s.FeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class MentorFiguresApi(APIView):
+    """My figures as a mentor: claims by outcome, median first reply, expiries, ratings."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.MentorFiguresOutput)
+    def get(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        if not MentorProfile.objects.filter(user=user).exists():
+            raise NotFound("You have no mentor profile; apply with PUT /api/v1/mentors/me/.")
+        return Response(s.MentorFiguresOutput(selectors.mentor_figures(mentor=user)).data)
+
+
+class UnservedTagsApi(APIView):
+    """Staff: tags whose threads escalated with no eligible mentor (?days=30)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses=s.UnservedTagOutput(many=True))
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("days", "30")
+        if not raw.isdigit() or not 1 <= int(raw) <= 365:
+            raise ValidationError({"days": "Use a whole number of days from 1 to 365."})
+        return Response(s.UnservedTagOutput(selectors.unserved_tags(days=int(raw)), many=True).data)
+
+
+def _mentorships_of(user: User) -> QuerySet[Mentorship]:
+    return (
+        Mentorship.objects.filter(Q(mentee=user) | Q(mentor=user))
+        .select_related("mentee", "mentor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+class MentorshipListApi(APIView):
+    """GET: my mentorships, as mentee or mentor, newest first. POST: ask a mentor for a
+    long-term mentorship with goals (201); 409 when one is already open with them."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.MentorshipOutput(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            _mentorships_of(cast(User, request.user)), request, view=self
+        )
+        return paginator.get_paginated_response(s.MentorshipOutput(page, many=True).data)
+
+    @extend_schema(request=s.MentorshipInput, responses={201: s.MentorshipOutput})
+    def post(self, request: Request) -> Response:
+        data = s.MentorshipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        mentor = User.objects.filter(username=data.validated_data["mentor"]).first()
+        if mentor is None:
+            raise ValidationError({"mentor": "No member with that username."})
+        try:
+            mentorship = services.mentorship_request(
+                mentee=cast(User, request.user), mentor=mentor, goals=data.validated_data["goals"]
+            )
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.MentorshipOutput(mentorship).data, status=status.HTTP_201_CREATED)
+
+
+class _MentorshipStep(APIView):
+    """One step of a mentorship by the member signed in; 404 for someone else's."""
+
+    permission_classes = [IsAuthenticated]
+
+    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
+        raise NotImplementedError
+
+    @extend_schema(request=s.MentorshipNoteInput, responses=s.MentorshipOutput)
+    def post(self, request: Request, mentorship_id: int) -> Response:
+        user = cast(User, request.user)
+        mentorship = get_object_or_404(_mentorships_of(user), pk=mentorship_id)
+        data = s.MentorshipNoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            mentorship = self.act(mentorship, user, data.validated_data.get("note", ""))
+        except services.ClaimConflict as error:
+            return _conflict(error)
+        return Response(s.MentorshipOutput(mentorship).data)
+
+
+class MentorshipAcceptApi(_MentorshipStep):
+    """The mentor accepts a request, within their capacity (409 when full)."""
+
+    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
+        return services.mentorship_accept(mentorship=mentorship, by=user)
+
+
+class MentorshipDeclineApi(_MentorshipStep):
+    """The mentor declines a request, with an optional note."""
+
+    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
+        return services.mentorship_decline(mentorship=mentorship, by=user, note=note)
+
+
+class MentorshipEndApi(_MentorshipStep):
+    """Either side ends an active mentorship; the mentee may withdraw a request."""
+
+    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
+        return services.mentorship_end(mentorship=mentorship, by=user, note=note)

@@ -7,30 +7,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mentoring', '0001_mentoring'),
+        ("mentoring", "0001_mentoring"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mentorship',
+            name="Mentorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('goals', models.TextField(max_length=2000)),
-                ('state', models.CharField(choices=[('requested', 'Requested'), ('active', 'Active'), ('declined', 'Declined'), ('ended', 'Ended'), ('expired', 'Expired without an answer')], default='requested', max_length=10)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentorships_asked', to=settings.AUTH_USER_MODEL)),
-                ('mentor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentorships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("goals", models.TextField(max_length=2000)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("active", "Active"),
+                            ("declined", "Declined"),
+                            ("ended", "Ended"),
+                            ("expired", "Expired without an answer"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentorships_asked",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentorships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['mentor', 'state'], name='mentoring_m_mentor__21abca_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['requested', 'active'])), fields=('mentee', 'mentor'), name='one_open_mentorship_per_pair'), models.CheckConstraint(condition=models.Q(('mentee', models.F('mentor')), _negated=True), name='mentorship_not_with_oneself')],
+                "indexes": [
+                    models.Index(fields=["mentor", "state"], name="mentoring_m_mentor__21abca_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["requested", "active"])),
+                        fields=("mentee", "mentor"),
+                        name="one_open_mentorship_per_pair",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("mentee", models.F("mentor")), _negated=True),
+                        name="mentorship_not_with_oneself",
+                    ),
+                ],
             },
         ),
     ]

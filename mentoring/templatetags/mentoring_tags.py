@@ -3,11 +3,13 @@ and the mentors who may help, for the asker."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
 
 from mentoring import selectors
+from mentoring.forms import FeedbackForm
 from mentoring.models import Claim, MentorProfile
 
 register = template.Library()
@@ -24,9 +26,20 @@ def mentoring_panel(context: dict[str, Any], question: Any) -> dict[str, Any]:
         and MentorProfile.objects.filter(user=viewer, status=MentorProfile.Status.APPROVED).exists()
     )
     waiting = question.status == "open" and not question.hidden and claim is None
-    matches = []
-    if waiting and viewer.is_authenticated and viewer.pk == question.author_id:
+    asker = viewer.is_authenticated and viewer.pk == question.author_id
+    matches, estimate, held, to_rate = [], None, False, None
+    if waiting and asker:
         matches = selectors.mentor_matches(question=question)[:ASKER_MATCHES]
+        estimate = selectors.wait_estimate(question=question)
+        held = question.pk in selectors.held_threads(author_ids=[question.author_id])
+    if asker and question.status == "solved":
+        to_rate = (
+            Claim.objects.filter(question=question, first_reply_at__isnull=False, feedback=None)
+            .exclude(state=Claim.State.ACTIVE)
+            .select_related("mentor")
+            .order_by("-created_at")
+            .first()
+        )
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
@@ -35,5 +48,24 @@ def mentoring_panel(context: dict[str, Any], question: Any) -> dict[str, Any]:
         "mine": claim is not None and claim.mentor_id == viewer.pk,
         "can_claim": waiting and is_mentor and viewer.pk != question.author_id,
         "matches": matches,
+        "estimate": estimate,
+        "held": held,
+        "to_rate": to_rate,
+        "feedback_form": FeedbackForm() if to_rate else None,
         "State": Claim.State,
     }
+
+
+@register.filter
+def duration_words(value: dt.timedelta | None) -> str:
+    """A wait in words, rounded as people say it: "25 minutes", "about 3 hours", "2 days"."""
+    if value is None:
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    if minutes < 60:
+        return f"{minutes} minute{'s' * (minutes != 1)}"
+    hours = round(minutes / 60)
+    if hours < 36:
+        return f"about {hours} hour{'s' * (hours != 1)}"
+    days = round(hours / 24)
+    return f"about {days} days"
