@@ -3,9 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 
-from mentoring.models import Claim, Escalation, Exclusion, MentorExpertise, MentorProfile, Offer
+from mentoring.models import (
+    Claim,
+    Escalation,
+    Exclusion,
+    Feedback,
+    MentorExpertise,
+    MentorProfile,
+    Mentorship,
+    Offer,
+)
 
 
 class ExpertiseInline(admin.TabularInline):
@@ -19,7 +29,8 @@ class MentorProfileAdmin(admin.ModelAdmin):
     """Approve applications with the "Approve" action or by setting the status."""
 
     list_display = ["user", "status", "capacity", "accepting", "away_until", "last_offered_at"]
-    list_filter = ["status", "accepting"]
+    # "Mentors by tag": only the tags some mentor lists.
+    list_filter = ["status", "accepting", ("expertise__tag", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
@@ -52,11 +63,41 @@ class ClaimAdmin(admin.ModelAdmin):
         return False
 
 
+class StillWaitingFilter(admin.SimpleListFilter):
+    title = "mentor"
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Still needs a mentor"), ("no", "Taken, solved or closed")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        waiting = Q(question__status="open", question__hidden=False) & ~Exists(
+            Claim.objects.filter(question=OuterRef("question"), state=Claim.State.ACTIVE)
+        )
+        if self.value() == "yes":
+            return queryset.filter(waiting)
+        if self.value() == "no":
+            return queryset.exclude(waiting)
+        return queryset
+
+
+class UnservedFilter(admin.SimpleListFilter):
+    title = "eligible mentors"
+    parameter_name = "unserved"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "None (unserved tags)")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(eligible_mentors=0) if self.value() == "yes" else queryset
+
+
 @admin.register(Escalation)
 class EscalationAdmin(admin.ModelAdmin):
-    """Threads that need a mentor."""
+    """Threads that need a mentor ("still needs a mentor" is the live list)."""
 
     list_display = ["question", "escalated_at", "eligible_mentors", "reason", "retag_asked_at"]
+    list_filter = [StillWaitingFilter, UnservedFilter]
     list_select_related = ["question"]
     search_fields = ["question__title"]
     date_hierarchy = "escalated_at"
@@ -87,3 +128,33 @@ class ExclusionAdmin(admin.ModelAdmin):
     list_select_related = ["question", "mentor"]
     search_fields = ["question__title", "mentor__username"]
     autocomplete_fields = ["question", "mentor"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Askers' ratings; "problematic" ones also reached moderators by notification."""
+
+    list_display = ["claim", "rating", "created_at"]
+    list_filter = ["rating"]
+    list_select_related = ["claim__question", "claim__mentor"]
+    search_fields = ["claim__mentor__username", "claim__question__title", "comment"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["claim", "rating", "comment", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Mentorship)
+class MentorshipAdmin(admin.ModelAdmin):
+    list_display = ["mentee", "mentor", "state", "created_at", "answered_at", "ended_at"]
+    list_filter = ["state"]
+    list_select_related = ["mentee", "mentor"]
+    search_fields = ["mentee__username", "mentor__username", "goals"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "mentee", "mentor", "goals", "created_at", "answered_at", "ended_at", "ended_by", "note",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
