@@ -34,8 +34,9 @@ def mentoring_panel(context: dict[str, Any], question: Any) -> dict[str, Any]:
         held = question.pk in selectors.held_threads(author_ids=[question.author_id])
     if asker and question.status == "solved":
         to_rate = (
-            Claim.objects.filter(question=question, first_reply_at__isnull=False, feedback=None)
-            .exclude(state=Claim.State.ACTIVE)
+            # The claim completes on the timer's next run; the asker may rate at once.
+            Claim.objects.filter(question=question, feedback=None)
+            .exclude(state__in=[Claim.State.RELEASED, Claim.State.EXPIRED])
             .select_related("mentor")
             .order_by("-created_at")
             .first()
