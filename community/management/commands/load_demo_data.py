@@ -12,6 +12,8 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import MODERATORS_GROUP
+from mentoring import services as mentoring_services
+from mentoring.models import MentorProfile
 from qa import services
 from qa.models import Question, Tag
 
@@ -132,6 +134,7 @@ class Command(BaseCommand):
             Tag.objects.get_or_create(
                 name=name, defaults={"slug": name, "description": description}
             )
+        self._mentor()
         self._threads()
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with:"))
@@ -140,6 +143,21 @@ class Command(BaseCommand):
                 f"  {member['role']:<10} username {member['username']:<10} "
                 f"password {member['password']}"
             )
+
+    def _mentor(self) -> None:
+        """The demo mentor's approved profile, so the open demo thread is offered to them."""
+        mentor = User.objects.get(username="mentor")
+        if MentorProfile.objects.filter(user=mentor).exists():
+            return
+        profile = mentoring_services.mentor_apply(
+            user=mentor,
+            expertise={"django": 3, "migrations": 3, "celery": 2, "deployment": 2, "python": 2},
+            capacity=3,
+            bio="Django and Celery in production since 2015. Happy to pair on migrations.",
+            availability=[{"day": day, "start": "08:00", "end": "20:00"} for day in range(7)],
+        )
+        admin = User.objects.get(username="admin")
+        mentoring_services.mentor_approve(profile=profile, by=admin)
 
     def _threads(self) -> None:
         """A solved thread and an open one, posted through the services as members would."""
