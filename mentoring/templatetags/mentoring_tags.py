@@ -41,7 +41,17 @@ def mentoring_panel(context: dict[str, Any], question: Any) -> dict[str, Any]:
             .order_by("-created_at")
             .first()
         )
+    history = []
+    # Those who may see the matches (asker, mentors, staff) see the history too.
+    if is_mentor or asker or (viewer.is_authenticated and viewer.is_staff):
+        history = list(
+            Claim.objects.filter(question=question)
+            .exclude(state=Claim.State.ACTIVE)
+            .select_related("mentor")
+            .order_by("created_at", "pk")
+        )
     return {
+        "history": history,
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "question": question,

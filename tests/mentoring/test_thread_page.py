@@ -79,3 +79,20 @@ def test_the_queue_page_lists_what_a_mentor_may_take_and_claims_from_it(client):
     assert client.get("/mentoring/queue/").status_code == 403
     client.logout()
     assert client.get("/mentoring/queue/").status_code == 302
+
+
+def test_the_next_mentor_sees_the_threads_history_with_the_handoff_note(client):
+    first, second = approved_mentor(display_name="Ada"), approved_mentor()
+    thread = django_thread()
+    client.force_login(first)
+    client.post(f"/questions/{thread.pk}/claim/")
+    claim = Claim.objects.get()
+    client.post(f"/claims/{claim.pk}/release/", {"reason": "Needs someone who knows Oracle"})
+
+    client.force_login(second)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "Mentoring history of this thread (1)" in page
+    assert "Ada" in page
+    assert "released: Needs someone who knows Oracle" in page
+    client.force_login(UserFactory())
+    assert "Mentoring history" not in client.get(thread.get_absolute_url()).content.decode()
