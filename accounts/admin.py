@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationPreference, User
+from accounts.services import user_end_sessions
 
 
 class SuspendedFilter(admin.SimpleListFilter):
@@ -40,8 +45,21 @@ class BouncingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MemberChangeForm(UserChangeForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        until = cleaned.get("suspended_until")
+        if "suspended_until" in self.changed_data and until is not None:
+            if until <= timezone.now():
+                self.add_error("suspended_until", "A suspension must end in the future.")
+            if not (cleaned.get("suspension_reason") or "").strip():
+                self.add_error("suspension_reason", "Say why; the member will see it.")
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = MemberChangeForm
     list_display = [
         "username",
         "email",
@@ -77,6 +95,35 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    # Moderators (staff, not superusers) suspend members; roles, permissions, passwords
+    # and superusers stay with admins.
+    ADMIN_ONLY_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "is_active")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [*self.ADMIN_ONLY_FIELDS, "password", "last_login", "date_joined"]
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "suspended_until" in form.changed_data and obj.is_suspended:
+            # Tokens end now; browser sessions end on their next request.
+            user_end_sessions(user=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only admins set passwords.")
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Notification)

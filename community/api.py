@@ -15,15 +15,20 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from qa.limits import PostingLimited
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus Django's ValidationError from a service mapped to a 400.
+    """DRF's handler, plus Django's ValidationError from a service mapped to a 400 and
+    a posting limit to a 429 with Retry-After.
 
     Field errors come out as {"field": ["message"]}; errors without a field as
     {"detail": "message"} (DRF's own shape), so clients read one format.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, PostingLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
     return drf_exception_handler(exc, context)
 
 

@@ -333,6 +333,18 @@ MENTORING_ESTIMATE_DAYS = env.int("MENTORING_ESTIMATE_DAYS", default=30)
 NEWCOMER_DAYS = env.int("NEWCOMER_DAYS", default=30)
 NEWCOMER_SOLVED_THREADS = env.int("NEWCOMER_SOLVED_THREADS", default=3)
 
+# Posting limits for newcomers (qa/limits.py): seconds between questions and between
+# answers, how many of each on the first day, and links per post.
+LIMITS_NEWCOMER_QUESTION_INTERVAL_SECONDS = env.int(
+    "LIMITS_NEWCOMER_QUESTION_INTERVAL_SECONDS", default=120
+)
+LIMITS_NEWCOMER_ANSWER_INTERVAL_SECONDS = env.int(
+    "LIMITS_NEWCOMER_ANSWER_INTERVAL_SECONDS", default=30
+)
+LIMITS_NEWCOMER_QUESTIONS_FIRST_DAY = env.int("LIMITS_NEWCOMER_QUESTIONS_FIRST_DAY", default=3)
+LIMITS_NEWCOMER_ANSWERS_FIRST_DAY = env.int("LIMITS_NEWCOMER_ANSWERS_FIRST_DAY", default=10)
+LIMITS_NEWCOMER_LINKS_PER_POST = env.int("LIMITS_NEWCOMER_LINKS_PER_POST", default=2)
+
 # Notifications (accounts/notifications.py).
 _mail_domain = DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2] or "localhost"
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default=_mail_domain)

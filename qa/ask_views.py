@@ -23,6 +23,7 @@ from accounts.models import User
 from qa import selectors, services
 from qa.checklist import checklist_clean
 from qa.forms import AskForm, AskTopicForm, AskTriedForm, apply_service_errors, draft_of
+from qa.limits import PostingLimited, limited_response
 from qa.linter import Draft, blocking, lint_question
 from qa.markdown import render_markdown
 from qa.models import AskDraft, FaqEvidence
@@ -208,6 +209,9 @@ def _post(request: HttpRequest, draft: AskDraft) -> HttpResponse:
             )
         except ValidationError as error:
             apply_service_errors(form, error)
+        except PostingLimited as error:
+            form.add_error(None, str(error))
+            return limited_response(_render(request, draft, 4, form=form, status=429), error)
         else:
             messages.success(request, "Your question is posted.")
             return redirect(question)

@@ -22,6 +22,7 @@ from accounts.models import Notification, User
 from accounts.notifications import notify
 from accounts.services import user_ensure_can_post, user_is_moderator
 from qa.checklist import Checklist
+from qa.limits import ANSWER, QUESTION, posting_limits_check
 from qa.markdown import render_markdown
 from qa.models import (
     BODY_MAX,
@@ -114,22 +115,27 @@ def question_ask(
     body: str,
     tags: Sequence[str],
     checklist: Checklist | None = None,
+    limits: bool = False,
 ) -> Question:
     """Post a new question; the author must be allowed to post.
 
     Members asking through the pages or the API pass a checklist already cleaned by
-    qa.checklist.checklist_clean; imports and demo data have none.
+    qa.checklist.checklist_clean, and `limits` (the posting limits of qa/limits.py);
+    imports and demo data have neither.
     """
     user_ensure_can_post(user=author)
     title = clean_text(title, field="title", max_length=TITLE_MAX)
     body = clean_text(body, field="body", max_length=BODY_MAX)
     tag_objects = resolve_tags(tags)
+    body_html = render_markdown(body)
+    if limits:
+        posting_limits_check(author=author, kind=QUESTION, body=body)
     now = timezone.now()
     question = Question.objects.create(
         author=author,
         title=title,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         tag_names=" ".join(t.name for t in tag_objects),
         created_at=now,
         updated_at=now,
@@ -219,10 +225,14 @@ def question_register_view(*, question: Question) -> None:
 
 
 @transaction.atomic
-def answer_post(*, author: User, question: Question, body: str) -> Answer:
-    """Answer a question that is open to answers; bumps the thread's counters."""
+def answer_post(*, author: User, question: Question, body: str, limits: bool = False) -> Answer:
+    """Answer a question that is open to answers; bumps the thread's counters. Members
+    answering through the pages or the API pass `limits` (qa/limits.py)."""
     user_ensure_can_post(user=author)
     body = clean_text(body, field="body", max_length=BODY_MAX)
+    body_html = render_markdown(body)
+    if limits:
+        posting_limits_check(author=author, kind=ANSWER, body=body)
     # Locked so that an answer cannot slip in while the thread is being closed or locked.
     question = Question.objects.select_for_update().get(pk=question.pk)
     if not question.takes_answers:
@@ -232,7 +242,7 @@ def answer_post(*, author: User, question: Question, body: str) -> Answer:
         question=question,
         author=author,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
         updated_at=now,
     )
@@ -556,7 +566,7 @@ def ask_draft_record_opened(*, draft: AskDraft, question: Question) -> None:
 @transaction.atomic
 def question_ask_from_draft(*, draft: AskDraft, checklist: Checklist, **fields: Any) -> Question:
     """Post the question of an ask-flow draft and mark the draft posted."""
-    question = question_ask(author=draft.author, checklist=checklist, **fields)
+    question = question_ask(author=draft.author, checklist=checklist, limits=True, **fields)
     AskDraft.objects.filter(pk=draft.pk).update(
         status=AskDraft.Status.POSTED, question=question, updated_at=timezone.now()
     )

@@ -27,6 +27,7 @@ from qa.forms import (
     VoteForm,
     apply_service_errors,
 )
+from qa.limits import PostingLimited, limited_response
 from qa.models import Answer, Question, Tag
 from qa.search import search_questions
 
@@ -173,10 +174,16 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             answer = services.answer_post(
-                author=_member(request), question=question, **form.cleaned_data
+                author=_member(request), question=question, limits=True, **form.cleaned_data
             )
         except ValidationError as error:
             apply_service_errors(form, error)
+        except PostingLimited as error:
+            form.add_error(None, str(error))
+            context = _thread_context(request, question, answer_form=form)
+            return limited_response(
+                render(request, "qa/question_detail.html", context, status=429), error
+            )
         else:
             messages.success(request, "Your answer is posted.")
             return redirect(answer.get_absolute_url())
