@@ -111,6 +111,7 @@ class Notification(models.Model):
         ASKER_NUDGE = "asker_nudge", "A reminder that my mentor waits for my reply"
         MENTOR_CLAIMED = "mentor_claimed", "A mentor took my thread"
         MENTORSHIP = "mentorship", "Long-term mentorship requests and answers"
+        FLAG_RAISED = "flag_raised", "A post was flagged (moderators)"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -472,6 +472,7 @@ SUBJECTS = {
     Kind.ASKER_NUDGE: "Your mentor is waiting for your reply: {title}",
     Kind.MENTOR_CLAIMED: "A mentor is helping you: {title}",
     Kind.MENTORSHIP: "{title}",
+    Kind.FLAG_RAISED: "{title}",
 }
 
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "accounts",
     "qa",
     "mentoring",
+    "moderation",
     "community",
 ]
 
@@ -344,6 +345,10 @@ LIMITS_NEWCOMER_ANSWER_INTERVAL_SECONDS = env.int(
 LIMITS_NEWCOMER_QUESTIONS_FIRST_DAY = env.int("LIMITS_NEWCOMER_QUESTIONS_FIRST_DAY", default=3)
 LIMITS_NEWCOMER_ANSWERS_FIRST_DAY = env.int("LIMITS_NEWCOMER_ANSWERS_FIRST_DAY", default=10)
 LIMITS_NEWCOMER_LINKS_PER_POST = env.int("LIMITS_NEWCOMER_LINKS_PER_POST", default=2)
+
+# Moderation (moderation/): a post flagged by this many distinct established members is
+# hidden until a moderator reviews it.
+MODERATION_FLAGS_TO_HIDE = env.int("MODERATION_FLAGS_TO_HIDE", default=3)
 
 # Notifications (accounts/notifications.py).
 _mail_domain = DEFAULT_FROM_EMAIL.rstrip(">").rpartition("@")[2] or "localhost"

@@ -9,6 +9,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("qa.api.urls")),
     path("", include("mentoring.api.urls")),
+    path("", include("moderation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("qa.urls")),
     path("", include("mentoring.urls")),
+    path("", include("moderation.urls")),
     path("members/<str:username>/", views.member_profile, name="member-profile"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

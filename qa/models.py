@@ -219,6 +219,11 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"Comment {self.pk}"
 
+    def get_absolute_url(self) -> str:
+        thread = self.question_id or self.answer.question_id  # type: ignore[union-attr]
+        path = reverse("qa:question-detail", kwargs={"pk": thread})
+        return f"{path}#comment-{self.pk}"
+
 
 class Vote(models.Model):
     """One member's +1 or -1 on a question or an answer; at most one per post."""

@@ -1,0 +1,383 @@
+"""The moderation console in the Django admin: the flag queue (open flags grouped per
+post, the post rendered safely with its author's history, and the actions), actions
+with a reason form on questions, answers, comments and members, and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from accounts.admin import UserAdmin
+from accounts.models import User
+from accounts.services import user_is_moderator
+from moderation import services
+from moderation.models import CloseReason, Flag, ModerationAction
+from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin
+from qa.models import Answer, Comment, Question
+
+# --- Reason forms for the actions -------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the audit log; a suspended member sees it.",
+    )
+
+
+class CloseForm(forms.Form):
+    close_reason = forms.ModelChoiceField(
+        queryset=CloseReason.objects.all(), label="Reason", empty_label=None
+    )
+    duplicate_of = forms.IntegerField(
+        required=False,
+        label="Original thread (number)",
+        help_text="For a duplicate: the number of the thread it duplicates, as in /questions/42/.",
+    )
+    note = forms.CharField(max_length=150, required=False, label="Note (optional)")
+
+
+class SuspendForm(ReasonForm):
+    until = forms.DateTimeField(
+        label="Suspended until",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="In UTC. The member cannot sign in or post until then.",
+    )
+
+
+def _run(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], *,
+    title: str, form_class: type[forms.Form], apply: Any, done: str,
+) -> HttpResponse | None:  # fmt: skip
+    """An admin action that asks for a reason first (single and bulk): the first POST
+    shows the form; the second applies the action to each selected object, each with
+    its own audit record. Refusals are shown per object and change nothing."""
+    if not user_is_moderator(user=request.user):  # type: ignore[arg-type]
+        raise PermissionDenied("Only moderators can do this.")
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        applied = 0
+        for obj in queryset:
+            try:
+                apply(obj, form.cleaned_data)
+            except (ValidationError, PermissionDenied, services.FlagConflict) as error:
+                text = " ".join(error.messages) if isinstance(error, ValidationError) else error
+                model_admin.message_user(request, f"{obj}: {text}", messages.ERROR)
+            else:
+                applied += 1
+        if applied:
+            model_admin.message_user(request, f"{done}: {applied}.", messages.SUCCESS)
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "objects": list(queryset),
+        "action": request.POST.get("action", ""),
+        "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/moderation/action_form.html", context)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _hide(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    return _run(model_admin, request, queryset, title="Hide with a reason", form_class=ReasonForm,
+                apply=lambda post, data: services.post_hide(
+                    moderator=_user(request), post=post, reason=data["reason"]),
+                done="Hidden")  # fmt: skip
+
+
+def _unhide(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    return _run(model_admin, request, queryset, title="Unhide with a reason",
+                form_class=ReasonForm,
+                apply=lambda post, data: services.post_unhide(
+                    moderator=_user(request), post=post, reason=data["reason"]),
+                done="Shown again")  # fmt: skip
+
+
+def _dismiss(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    return _run(model_admin, request, queryset, title="Dismiss the flags with a reason",
+                form_class=ReasonForm,
+                apply=lambda post, data: services.flags_dismiss(
+                    moderator=_user(request), post=post, reason=data["reason"]),
+                done="Flags dismissed")  # fmt: skip
+
+
+def _close_apply(request: HttpRequest) -> Any:
+    def apply(question: Question, data: dict[str, Any]) -> None:
+        target = None
+        if data["duplicate_of"]:
+            target = Question.objects.filter(pk=data["duplicate_of"]).first()
+            if target is None:
+                raise ValidationError(f"There is no thread {data['duplicate_of']}.")
+        services.question_close(
+            moderator=_user(request), question=question, close_reason=data["close_reason"],
+            note=data["note"], duplicate_of=target,
+        )  # fmt: skip
+
+    return apply
+
+
+# --- Posts ------------------------------------------------------------------------------
+
+admin.site.unregister(Question)
+admin.site.unregister(Answer)
+admin.site.unregister(Comment)
+
+
+@admin.register(Question)
+class ModeratedQuestionAdmin(QuestionAdmin):
+    actions = ["hide", "unhide", "close", "reopen", "lock", "unlock", "dismiss_flags"]
+
+    @admin.action(description="Hide (with a reason)")
+    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _hide(self, request, queryset)
+
+    @admin.action(description="Unhide (with a reason)")
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _unhide(self, request, queryset)
+
+    @admin.action(description="Dismiss their flags (with a reason)")
+    def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _dismiss(self, request, queryset)
+
+    @admin.action(description="Close (with a reason; a duplicate links the original)")
+    def close(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(self, request, queryset, title="Close with a reason", form_class=CloseForm,
+                    apply=_close_apply(request), done="Closed")  # fmt: skip
+
+    @admin.action(description="Reopen (with a reason)")
+    def reopen(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(self, request, queryset, title="Reopen with a reason", form_class=ReasonForm,
+                    apply=lambda q, data: services.question_reopen(
+                        moderator=_user(request), question=q, reason=data["reason"]),
+                    done="Reopened")  # fmt: skip
+
+    @admin.action(description="Lock (with a reason)")
+    def lock(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(self, request, queryset, title="Lock with a reason", form_class=ReasonForm,
+                    apply=lambda q, data: services.question_lock(
+                        moderator=_user(request), question=q, reason=data["reason"], locked=True),
+                    done="Locked")  # fmt: skip
+
+    @admin.action(description="Unlock (with a reason)")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(self, request, queryset, title="Unlock with a reason", form_class=ReasonForm,
+                    apply=lambda q, data: services.question_lock(
+                        moderator=_user(request), question=q, reason=data["reason"],
+                        locked=False),
+                    done="Unlocked")  # fmt: skip
+
+
+@admin.register(Answer)
+class ModeratedAnswerAdmin(AnswerAdmin):
+    actions = ["hide", "unhide", "dismiss_flags"]
+
+    @admin.action(description="Hide (with a reason)")
+    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _hide(self, request, queryset)
+
+    @admin.action(description="Unhide (with a reason)")
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _unhide(self, request, queryset)
+
+    @admin.action(description="Dismiss their flags (with a reason)")
+    def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _dismiss(self, request, queryset)
+
+
+@admin.register(Comment)
+class ModeratedCommentAdmin(CommentAdmin):
+    actions = ["hide", "unhide", "dismiss_flags"]
+
+    @admin.action(description="Hide (with a reason)")
+    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _hide(self, request, queryset)
+
+    @admin.action(description="Unhide (with a reason)")
+    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _unhide(self, request, queryset)
+
+    @admin.action(description="Dismiss their flags (with a reason)")
+    def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _dismiss(self, request, queryset)
+
+
+# --- Members ----------------------------------------------------------------------------
+
+
+class ModerationRecordInline(admin.TabularInline):
+    """The audit records about a member, on their admin page."""
+
+    model = ModerationAction
+    fk_name = "member"
+    fields = ("created_at", "kind", "target", "reason", "moderator")
+    readonly_fields = ("created_at", "kind", "target", "reason", "moderator")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = "Moderation record"
+    ordering = ["-created_at"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ModeratedUserAdmin(UserAdmin):
+    actions = ["suspend", "unsuspend"]
+    inlines = [*UserAdmin.inlines, ModerationRecordInline]
+
+    @admin.action(description="Suspend until a date (with a reason)")
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        def apply(member: User, data: dict[str, Any]) -> None:
+            until = data["until"]
+            if timezone.is_naive(until):
+                until = timezone.make_aware(until, dt.UTC)
+            services.member_suspend(
+                moderator=_user(request), member=member, until=until, reason=data["reason"]
+            )
+
+        return _run(self, request, queryset, title="Suspend with a reason and an end",
+                    form_class=SuspendForm, apply=apply, done="Suspended")  # fmt: skip
+
+    @admin.action(description="Lift the suspension (with a reason)")
+    def unsuspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(self, request, queryset, title="Lift the suspension", form_class=ReasonForm,
+                    apply=lambda member, data: services.member_unsuspend(
+                        moderator=_user(request), member=member, reason=data["reason"]),
+                    done="Suspension lifted")  # fmt: skip
+
+
+# --- The flag queue and the audit log ---------------------------------------------------
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    """Every flag; the queue view groups the open ones per post."""
+
+    list_display = ["__str__", "post_link", "reason", "status", "flagger", "created_at"]
+    list_filter = ["status", "reason"]
+    list_select_related = ["flagger", "question", "answer", "comment"]
+    search_fields = ["flagger__username", "note", "question__title"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "flagger", "question", "answer", "comment", "reason", "note", "duplicate_of", "status",
+        "created_at", "resolved_at", "resolved_by",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Post")
+    def post_link(self, flag: Flag) -> str:
+        from django.utils.html import format_html
+
+        post = flag.post
+        return format_html('<a href="{}">{}</a>', post.get_absolute_url(), str(post)[:80])
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("queue/", self.admin_site.admin_view(self.queue_view), name="moderation_queue"),
+            path(
+                "queue/<str:kind>/<int:pk>/<str:step>/",
+                self.admin_site.admin_view(self.queue_act),
+                name="moderation_queue_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {"queue_url": reverse("admin:moderation_queue"), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        from moderation.selectors import flag_queue
+
+        if not user_is_moderator(user=request.user):  # type: ignore[arg-type]
+            raise PermissionDenied("Only moderators work the flag queue.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Flag queue",
+            "items": flag_queue(),
+            "close_reasons": CloseReason.objects.all(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/moderation/flag_queue.html", context)
+
+    def queue_act(self, request: HttpRequest, kind: str, pk: int, step: str) -> HttpResponse:
+        """One action from the queue on one post: hide, dismiss, close or suspend."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:moderation_queue"))
+        models = {"question": Question, "answer": Answer, "comment": Comment}
+        if kind not in models or step not in {"hide", "dismiss", "close", "suspend"}:
+            raise PermissionDenied("Unknown action.")
+        post: Any = get_object_or_404(models[kind], pk=pk)
+        me = _user(request)
+        reason = request.POST.get("reason", "")
+        try:
+            if step == "hide":
+                services.post_hide(moderator=me, post=post, reason=reason)
+            elif step == "dismiss":
+                services.flags_dismiss(moderator=me, post=post, reason=reason)
+            elif step == "close":
+                form = CloseForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError("Choose a closing reason.")
+                question = post if isinstance(post, Question) else services._thread(post)
+                _close_apply(request)(question, form.cleaned_data)
+            else:
+                until = forms.DateTimeField().clean(request.POST.get("until", ""))
+                if timezone.is_naive(until):
+                    until = timezone.make_aware(until, dt.UTC)
+                services.member_suspend(
+                    moderator=me, member=post.author, until=until, reason=reason
+                )
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            self.message_user(request, text, messages.ERROR)
+        else:
+            self.message_user(request, "Done; it is in the audit log.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:moderation_queue"))
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log: read-only."""
+
+    list_display = ["created_at", "moderator", "kind", "target", "reason"]
+    list_filter = ["kind", ("moderator", admin.RelatedOnlyFieldListFilter), "created_at"]
+    list_select_related = ["moderator"]
+    search_fields = ["target", "reason", "member__username", "moderator__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CloseReason)
+class CloseReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "needs_target", "order"]
+    list_editable = ["needs_target", "order"]

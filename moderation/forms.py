@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+
+from moderation.models import Flag
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Flag.Reason.choices, widget=forms.RadioSelect, label="What is wrong?"
+    )
+    duplicate_of = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="The original thread (its number)",
+        help_text="For a duplicate: the number in the original's address, as in /questions/42/.",
+    )
+    note = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        label="A note for the moderators",
+        help_text="Needed for “something else”.",
+    )  # fmt: skip

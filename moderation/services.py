@@ -1,0 +1,330 @@
+"""Moderation writes: flags from members, and the moderators' actions on posts and
+members. Every action checks the moderator's role, changes nothing when it refuses, and
+records who did what, to what, why and when (ModerationAction)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Notification, User
+from accounts.notifications import notify
+from accounts.services import (
+    MODERATORS_GROUP,
+    user_is_moderator,
+    user_suspend,
+    user_unsuspend,
+)
+from moderation.models import CloseReason, Flag, ModerationAction
+from qa.models import Answer, Comment, Question
+
+Post = Question | Answer | Comment
+Kind = ModerationAction.Kind
+
+
+class FlagConflict(Exception):
+    """A flag the state of the post does not allow (HTTP 409)."""
+
+
+def post_field(post: Post) -> str:
+    return {Question: "question", Answer: "answer", Comment: "comment"}[type(post)]
+
+
+def _describe(post: Post) -> str:
+    if isinstance(post, Question):
+        return f"Question “{post.title}”"[:300]
+    label = "Answer" if isinstance(post, Answer) else "Comment"
+    return f"{label} {post.pk} by {post.author.username}: {post.body[:120]}"[:300]
+
+
+def _thread(post: Post) -> Question:
+    if isinstance(post, Question):
+        return post
+    if isinstance(post, Answer):
+        return post.question
+    return post.question or post.answer.question  # type: ignore[union-attr]
+
+
+def _ensure_moderator(user: User) -> None:
+    if not user_is_moderator(user=user):
+        raise PermissionDenied("Only moderators can do this.")
+
+
+def _reason(reason: Any) -> str:
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError({"reason": "Give a reason; it is kept in the audit log."})
+    return reason[:2000]
+
+
+def _record(
+    *, moderator: User | None, kind: str, reason: str, post: Post | None = None,
+    member: User | None = None, details: dict[str, Any] | None = None,
+) -> ModerationAction:  # fmt: skip
+    targets: dict[str, Any] = {}
+    if post is not None:
+        targets[post_field(post)] = post
+        member = member or post.author
+    return ModerationAction.objects.create(
+        moderator=moderator,
+        kind=kind,
+        member=member,
+        target=_describe(post) if post is not None else f"Member {member}",
+        reason=reason,
+        details=details or {},
+        **targets,
+    )
+
+
+def _resolve_flags(post: Post, *, by: User, status: str) -> int:
+    return Flag.objects.filter(**{post_field(post): post}, status=Flag.Status.OPEN).update(
+        status=status, resolved_at=timezone.now(), resolved_by=by
+    )
+
+
+def _moderator_ids() -> list[int]:
+    from django.db.models import Q
+
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=MODERATORS_GROUP))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+# --- Flags ------------------------------------------------------------------------------
+
+
+def _established(user_ids: list[int]) -> set[int]:
+    from qa.selectors import newcomer_ids
+
+    return set(user_ids) - newcomer_ids(user_ids=user_ids)
+
+
+@transaction.atomic
+def flag_create(
+    *, flagger: User, post: Post, reason: str, note: str = "", duplicate_of: Question | None = None
+) -> Flag:
+    """A member flags a visible post. One open flag per member per post; moderators are
+    notified (coalesced per post); 3 distinct established members hide it pending review."""
+    from accounts.services import user_ensure_can_post
+
+    user_ensure_can_post(user=flagger)
+    if reason not in Flag.Reason.values:
+        raise ValidationError({"reason": f"Use one of {', '.join(Flag.Reason.values)}."})
+    note = note.strip() if isinstance(note, str) else ""
+    if reason == Flag.Reason.OTHER and not note:
+        raise ValidationError({"note": "Say what is wrong with the post."})
+    if reason == Flag.Reason.DUPLICATE:
+        if duplicate_of is None:
+            raise ValidationError({"duplicate_of": "Link the thread this one duplicates."})
+        if duplicate_of.pk == _thread(post).pk:
+            raise ValidationError({"duplicate_of": "A thread cannot duplicate itself."})
+    elif duplicate_of is not None:
+        raise ValidationError({"duplicate_of": "Only a duplicate flag links a thread."})
+    model = type(post)
+    post = model.objects.select_for_update().get(pk=post.pk)
+    if post.hidden:
+        raise FlagConflict("This post is already hidden; moderators are reviewing it.")
+    if post.author_id == flagger.pk:
+        raise FlagConflict("You cannot flag your own post; edit or delete it instead.")
+    field = post_field(post)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(
+                flagger=flagger, reason=reason, note=note[:500], duplicate_of=duplicate_of,
+                **{field: post},
+            )  # fmt: skip
+    except IntegrityError:
+        raise FlagConflict("You already flagged this post; moderators will look at it.") from None
+    thread = _thread(post)
+    notify(
+        kind=Notification.Kind.FLAG_RAISED,
+        recipients=_moderator_ids(),
+        exclude=[flagger.pk],
+        dedupe_key=f"flag:{flag.pk}",
+        thread_key=f"flags:{field}:{post.pk}",
+        payload={
+            "question_id": thread.pk,
+            "title": f"Flagged: {_describe(post)}",
+            "url": "/" + settings.ADMIN_PATH.strip("/") + "/moderation/flag/?status__exact=open",
+            "excerpt_text": f"{flag.get_reason_display()}: {note}" if note else "",
+            "actor": flagger.public_name,
+        },
+    )
+    flaggers = list(
+        Flag.objects.filter(**{field: post}, status=Flag.Status.OPEN)
+        .values_list("flagger_id", flat=True)
+        .distinct()
+    )
+    if len(_established(flaggers)) >= settings.MODERATION_FLAGS_TO_HIDE:
+        model.objects.filter(pk=post.pk).update(hidden=True)
+        _record(
+            moderator=None,
+            kind=Kind.AUTO_HIDE,
+            reason=f"Flagged by {len(flaggers)} members; hidden until a moderator reviews it.",
+            post=post,
+        )
+    return flag
+
+
+def flagger_accuracy(*, user: User) -> dict[str, int]:
+    """How a member's resolved flags turned out: acted on or dismissed."""
+    counts = dict(
+        Flag.objects.filter(flagger=user)
+        .exclude(status=Flag.Status.OPEN)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "helpful": counts.get(Flag.Status.HELPFUL, 0),
+        "dismissed": counts.get(Flag.Status.DISMISSED, 0),
+    }
+
+
+@transaction.atomic
+def flags_dismiss(*, moderator: User, post: Post, reason: str) -> int:
+    """The flags on a post were not right: they are closed, and a post hidden by the
+    flags alone comes back."""
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    dismissed = _resolve_flags(post, by=moderator, status=Flag.Status.DISMISSED)
+    auto_hidden = ModerationAction.objects.filter(
+        **{post_field(post): post}, kind=Kind.AUTO_HIDE
+    ).exists()
+    if auto_hidden and type(post).objects.filter(pk=post.pk, hidden=True).update(hidden=False):
+        post.hidden = False
+    _record(moderator=moderator, kind=Kind.DISMISS_FLAGS, reason=reason, post=post,
+            details={"flags": dismissed})  # fmt: skip
+    return dismissed
+
+
+# --- Actions on posts -------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    type(post).objects.filter(pk=post.pk).update(hidden=True)
+    post.hidden = True
+    _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
+    _record(moderator=moderator, kind=Kind.HIDE, reason=reason, post=post)
+    return post
+
+
+@transaction.atomic
+def post_unhide(*, moderator: User, post: Post, reason: str) -> Post:
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    type(post).objects.filter(pk=post.pk).update(hidden=False)
+    post.hidden = False
+    _record(moderator=moderator, kind=Kind.UNHIDE, reason=reason, post=post)
+    return post
+
+
+@transaction.atomic
+def question_close(
+    *, moderator: User, question: Question, close_reason: CloseReason, note: str = "",
+    duplicate_of: Question | None = None,
+) -> Question:  # fmt: skip
+    """Close a thread for a reason from the editable list; a reason that needs a target
+    (duplicate) needs a visible thread other than this one."""
+    _ensure_moderator(moderator)
+    if close_reason.needs_target:
+        if duplicate_of is None:
+            raise ValidationError({"duplicate_of": "Name the thread this one duplicates."})
+        if duplicate_of.pk == question.pk:
+            raise ValidationError({"duplicate_of": "A thread cannot duplicate itself."})
+        if duplicate_of.hidden:
+            raise ValidationError({"duplicate_of": "That thread is hidden; link a visible one."})
+    elif duplicate_of is not None:
+        raise ValidationError({"duplicate_of": f"“{close_reason}” links no other thread."})
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.status == Question.Status.CLOSED:
+        raise ValidationError("This thread is already closed.")
+    text = close_reason.label + (f": {note.strip()}" if note and note.strip() else "")
+    question.status = Question.Status.CLOSED
+    question.closed_reason = text[:200]
+    question.duplicate_of = duplicate_of
+    question.save(update_fields=["status", "closed_reason", "duplicate_of"])
+    _resolve_flags(question, by=moderator, status=Flag.Status.HELPFUL)
+    _record(moderator=moderator, kind=Kind.CLOSE, reason=text, post=question,
+            details={"duplicate_of": duplicate_of.pk if duplicate_of else None})  # fmt: skip
+    return question
+
+
+@transaction.atomic
+def question_reopen(*, moderator: User, question: Question, reason: str) -> Question:
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.status != Question.Status.CLOSED:
+        raise ValidationError("This thread is not closed.")
+    question.status = (
+        Question.Status.SOLVED if question.accepted_answer_id else Question.Status.OPEN
+    )
+    question.closed_reason, question.duplicate_of = "", None
+    question.save(update_fields=["status", "closed_reason", "duplicate_of"])
+    _record(moderator=moderator, kind=Kind.REOPEN, reason=reason, post=question)
+    return question
+
+
+@transaction.atomic
+def question_lock(*, moderator: User, question: Question, reason: str, locked: bool) -> Question:
+    """Lock (no new answers or comments) or unlock a thread."""
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    Question.objects.filter(pk=question.pk).update(locked=locked)
+    question.locked = locked
+    _record(moderator=moderator, kind=Kind.LOCK if locked else Kind.UNLOCK, reason=reason,
+            post=question)  # fmt: skip
+    return question
+
+
+# --- Members ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_suspend(*, moderator: User, member: User, until: dt.datetime, reason: str) -> User:
+    """Suspend a member until a time with a reason they see; their sessions and tokens
+    end. A moderator cannot suspend staff or admins; only admins can."""
+    _ensure_moderator(moderator)
+    if member.pk == moderator.pk:
+        raise PermissionDenied("You cannot suspend yourself.")
+    if (member.is_superuser or member.is_staff) and not moderator.is_superuser:
+        raise PermissionDenied("Only admins can suspend staff or admins.")
+    reason = _reason(reason)
+    user_suspend(user=member, until=until, reason=reason)
+    _resolve_open_flags_of(member, by=moderator)
+    _record(moderator=moderator, kind=Kind.SUSPEND, reason=reason, member=member,
+            details={"until": until.isoformat()})  # fmt: skip
+    return member
+
+
+def _resolve_open_flags_of(member: User, *, by: User) -> None:
+    from django.db.models import Q
+
+    Flag.objects.filter(
+        Q(question__author=member) | Q(answer__author=member) | Q(comment__author=member),
+        status=Flag.Status.OPEN,
+    ).update(status=Flag.Status.HELPFUL, resolved_at=timezone.now(), resolved_by=by)
+
+
+@transaction.atomic
+def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
+    _ensure_moderator(moderator)
+    if (member.is_superuser or member.is_staff) and not moderator.is_superuser:
+        raise PermissionDenied("Only admins can change the suspension of staff or admins.")
+    reason = _reason(reason)
+    user_unsuspend(user=member)
+    _record(moderator=moderator, kind=Kind.UNSUSPEND, reason=reason, member=member)
+    return member
