@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin
@@ -19,12 +20,20 @@ class SuspendedFilter(admin.SimpleListFilter):
     parameter_name = "suspended"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Suspended now"), ("no", "Not suspended")]
+        return [
+            ("yes", "Suspended now"),
+            ("ending", "Ending within 7 days"),
+            ("no", "Not suspended"),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
         now = timezone.now()
         if self.value() == "yes":
             return queryset.filter(suspended_until__gt=now)
+        if self.value() == "ending":
+            return queryset.filter(
+                suspended_until__gt=now, suspended_until__lte=now + dt.timedelta(days=7)
+            )
         if self.value() == "no":
             return queryset.exclude(suspended_until__gt=now)
         return queryset
