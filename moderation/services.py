@@ -166,6 +166,7 @@ def flag_create(
     )
     if len(_established(flaggers)) >= settings.MODERATION_FLAGS_TO_HIDE:
         model.objects.filter(pk=post.pk).update(hidden=True)
+        _suppress_notifications(post)
         _record(
             moderator=None,
             kind=Kind.AUTO_HIDE,
@@ -210,12 +211,34 @@ def flags_dismiss(*, moderator: User, post: Post, reason: str) -> int:
 # --- Actions on posts -------------------------------------------------------------------
 
 
+def _suppress_notifications(post: Post) -> int:
+    """Pending notifications about a post that is hidden are not sent (nor put in a
+    digest); those to moderators about flags stay."""
+    from django.db.models import Q
+
+    if isinstance(post, Question):
+        about = Q(payload__question_id=post.pk)
+    elif isinstance(post, Answer):
+        # Row keys are "<event key>:<recipient id>" (accounts.notifications.notify).
+        about = Q(dedupe_key__startswith=f"answer:{post.pk}:") | Q(
+            dedupe_key__startswith=f"accepted:{post.pk}:"
+        )
+    else:
+        about = Q(dedupe_key__startswith=f"comment:{post.pk}:")
+    return (
+        Notification.objects.filter(about, status=Notification.Status.PENDING)
+        .exclude(kind=Notification.Kind.FLAG_RAISED)
+        .update(status=Notification.Status.SUPPRESSED)
+    )
+
+
 @transaction.atomic
 def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
     _ensure_moderator(moderator)
     reason = _reason(reason)
     type(post).objects.filter(pk=post.pk).update(hidden=True)
     post.hidden = True
+    _suppress_notifications(post)
     _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.HIDE, reason=reason, post=post)
     return post

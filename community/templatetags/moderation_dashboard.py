@@ -23,9 +23,7 @@ def moderation_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     needs_mentor = Escalation.objects.filter(
         question__status="open", question__hidden=False
-    ).exclude(
-        Exists(Claim.objects.filter(question=OuterRef("question"), state=Claim.State.ACTIVE))
-    )
+    ).exclude(Exists(Claim.objects.filter(question=OuterRef("question"), state=Claim.State.ACTIVE)))
     return {
         "figures": [
             (
