@@ -17,6 +17,10 @@ from tests.factories import UserFactory, question
 pytestmark = pytest.mark.django_db
 
 
+# The member's page carries the read-only moderation record as an inline formset.
+RECORD = {"moderation_record-TOTAL_FORMS": "0", "moderation_record-INITIAL_FORMS": "0"}
+
+
 @pytest.fixture
 def moderator():
     user = UserFactory(is_staff=True)
@@ -88,7 +92,7 @@ def test_moderators_suspend_members_but_not_admins_or_roles(client, moderator):
         {"username": member.username, "email": member.email, "display_name": "", "bio": "",
          "languages": '["en"]', "time_zone": "UTC",
          "suspended_until_0": until.strftime("%Y-%m-%d"), "suspended_until_1": "12:00:00",
-         "suspension_reason": "Spam links", "last_digest_on": ""},
+         "suspension_reason": "Spam links", "last_digest_on": "", **RECORD},
     )  # fmt: skip
     assert changed.status_code == 302
     member.refresh_from_db()
@@ -105,7 +109,7 @@ def test_a_suspension_in_the_past_or_without_reason_is_refused(client, moderator
         f"/admin/accounts/user/{member.pk}/change/",
         {"username": member.username, "email": member.email, "languages": '["en"]',
          "time_zone": "UTC", "suspended_until_0": "2020-01-01", "suspended_until_1": "12:00:00",
-         "suspension_reason": ""},
+         "suspension_reason": "", **RECORD},
     )  # fmt: skip
     assert past.status_code == 200
     page = past.content.decode()

@@ -22,7 +22,13 @@ from tests.processes import BASE_DIR, free_port, message_text
 
 pytestmark = pytest.mark.integration
 
-PLATFORM_FILES = ["manage.py", "community", "accounts", "qa", "mentoring", "templates", "static"]
+# The project's own apps (every top-level package with an apps.py) and what they need.
+PLATFORM_FILES = [
+    "manage.py",
+    "templates",
+    "static",
+    *sorted(path.parent.name for path in BASE_DIR.glob("*/apps.py")),
+]
 
 
 def embedded_env() -> dict[str, str]:
