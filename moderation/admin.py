@@ -23,7 +23,7 @@ from accounts.models import User
 from accounts.services import user_is_moderator
 from moderation import services
 from moderation.models import CloseReason, Flag, ModerationAction
-from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin
+from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin, ReadOnlyAdmin
 from qa.models import Answer, Comment, Question
 
 # --- Reason forms for the actions -------------------------------------------------------
@@ -47,6 +47,14 @@ class CloseForm(forms.Form):
         help_text="For a duplicate: the number of the thread it duplicates, as in /questions/42/.",
     )
     note = forms.CharField(max_length=150, required=False, label="Note (optional)")
+
+
+class MergeForm(ReasonForm):
+    into = forms.IntegerField(
+        label="Merge into thread (number)",
+        help_text="The thread that keeps going, as in /questions/42/. The answers and comments "
+        "move there and the old address redirects to it.",
+    )
 
 
 class SuspendForm(ReasonForm):
@@ -96,27 +104,29 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _hide(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    return _run(model_admin, request, queryset, title="Hide with a reason", form_class=ReasonForm,
-                apply=lambda post, data: services.post_hide(
-                    moderator=_user(request), post=post, reason=data["reason"]),
-                done="Hidden")  # fmt: skip
+def _reason_action(service: Any, *, description: str, title: str, done: str) -> Any:
+    """An admin action that applies a post service with the moderator's reason."""
+
+    @admin.action(description=description)
+    def action(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(model_admin, request, queryset, title=title, form_class=ReasonForm,
+                    apply=lambda post, data: service(
+                        moderator=_user(request), post=post, reason=data["reason"]),
+                    done=done)  # fmt: skip
+
+    return action
 
 
-def _unhide(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    return _run(model_admin, request, queryset, title="Unhide with a reason",
-                form_class=ReasonForm,
-                apply=lambda post, data: services.post_unhide(
-                    moderator=_user(request), post=post, reason=data["reason"]),
-                done="Shown again")  # fmt: skip
+def _merge_apply(request: HttpRequest) -> Any:
+    def apply(question: Question, data: dict[str, Any]) -> None:
+        target = Question.objects.filter(pk=data["into"]).first()
+        if target is None:
+            raise ValidationError(f"There is no thread {data['into']}.")
+        services.question_merge(
+            moderator=_user(request), question=question, into=target, reason=data["reason"]
+        )
 
-
-def _dismiss(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-    return _run(model_admin, request, queryset, title="Dismiss the flags with a reason",
-                form_class=ReasonForm,
-                apply=lambda post, data: services.flags_dismiss(
-                    moderator=_user(request), post=post, reason=data["reason"]),
-                done="Flags dismissed")  # fmt: skip
+    return apply
 
 
 def _close_apply(request: HttpRequest) -> Any:
@@ -136,26 +146,42 @@ def _close_apply(request: HttpRequest) -> Any:
 
 # --- Posts ------------------------------------------------------------------------------
 
+
+class PostActions:
+    """What moderators do to any kind of post, each with a reason."""
+
+    hide = _reason_action(services.post_hide, description="Hide (with a reason)",
+                          title="Hide with a reason", done="Hidden")  # fmt: skip
+    unhide = _reason_action(services.post_unhide, description="Unhide (with a reason)",
+                            title="Unhide with a reason", done="Shown again")  # fmt: skip
+    soft_delete = _reason_action(
+        services.post_delete, description="Delete (with a reason; can be restored)",
+        title="Delete with a reason (can be restored)", done="Deleted",
+    )  # fmt: skip
+    restore = _reason_action(services.post_restore, description="Restore deleted (with a reason)",
+                             title="Restore with a reason", done="Restored")  # fmt: skip
+    dismiss_flags = _reason_action(
+        services.flags_dismiss, description="Dismiss their flags (with a reason)",
+        title="Dismiss the flags with a reason", done="Flags dismissed",
+    )  # fmt: skip
+
+
 admin.site.unregister(Question)
 admin.site.unregister(Answer)
 admin.site.unregister(Comment)
 
 
 @admin.register(Question)
-class ModeratedQuestionAdmin(QuestionAdmin):
-    actions = ["hide", "unhide", "close", "reopen", "lock", "unlock", "dismiss_flags"]
+class ModeratedQuestionAdmin(PostActions, QuestionAdmin):
+    actions = [
+        "hide", "unhide", "close", "reopen", "lock", "unlock", "merge", "soft_delete",
+        "restore", "dismiss_flags",
+    ]  # fmt: skip
 
-    @admin.action(description="Hide (with a reason)")
-    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _hide(self, request, queryset)
-
-    @admin.action(description="Unhide (with a reason)")
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _unhide(self, request, queryset)
-
-    @admin.action(description="Dismiss their flags (with a reason)")
-    def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _dismiss(self, request, queryset)
+    @admin.action(description="Merge into another thread (with a reason)")
+    def merge(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        return _run(self, request, queryset, title="Merge into another thread",
+                    form_class=MergeForm, apply=_merge_apply(request), done="Merged")  # fmt: skip
 
     @admin.action(description="Close (with a reason; a duplicate links the original)")
     def close(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
@@ -186,37 +212,13 @@ class ModeratedQuestionAdmin(QuestionAdmin):
 
 
 @admin.register(Answer)
-class ModeratedAnswerAdmin(AnswerAdmin):
-    actions = ["hide", "unhide", "dismiss_flags"]
-
-    @admin.action(description="Hide (with a reason)")
-    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _hide(self, request, queryset)
-
-    @admin.action(description="Unhide (with a reason)")
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _unhide(self, request, queryset)
-
-    @admin.action(description="Dismiss their flags (with a reason)")
-    def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _dismiss(self, request, queryset)
+class ModeratedAnswerAdmin(PostActions, AnswerAdmin):
+    actions = ["hide", "unhide", "soft_delete", "restore", "dismiss_flags"]
 
 
 @admin.register(Comment)
-class ModeratedCommentAdmin(CommentAdmin):
-    actions = ["hide", "unhide", "dismiss_flags"]
-
-    @admin.action(description="Hide (with a reason)")
-    def hide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _hide(self, request, queryset)
-
-    @admin.action(description="Unhide (with a reason)")
-    def unhide(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _unhide(self, request, queryset)
-
-    @admin.action(description="Dismiss their flags (with a reason)")
-    def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _dismiss(self, request, queryset)
+class ModeratedCommentAdmin(PostActions, CommentAdmin):
+    actions = ["hide", "unhide", "soft_delete", "restore", "dismiss_flags"]
 
 
 # --- Members ----------------------------------------------------------------------------
@@ -358,7 +360,7 @@ class FlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit log: read-only."""
 
     list_display = ["created_at", "moderator", "kind", "target", "reason"]
@@ -367,17 +369,10 @@ class ModerationActionAdmin(admin.ModelAdmin):
     search_fields = ["target", "reason", "member__username", "moderator__username"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(CloseReason)
 class CloseReasonAdmin(admin.ModelAdmin):
     list_display = ["label", "needs_target", "order"]
     list_editable = ["needs_target", "order"]
+    list_filter = ["needs_target"]
+    search_fields = ["label"]

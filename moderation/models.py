@@ -108,6 +108,9 @@ class ModerationAction(models.Model):
         SUSPEND = "suspend", "Suspend"
         UNSUSPEND = "unsuspend", "Lift suspension"
         DISMISS_FLAGS = "dismiss_flags", "Dismiss flags"
+        DELETE = "delete", "Delete"
+        RESTORE = "restore", "Restore"
+        MERGE = "merge", "Merge"
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

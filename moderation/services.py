@@ -23,6 +23,7 @@ from accounts.services import (
 )
 from moderation.models import CloseReason, Flag, ModerationAction
 from qa.models import Answer, Comment, Question
+from qa.services import answer_counts_refresh
 
 Post = Question | Answer | Comment
 Kind = ModerationAction.Kind
@@ -165,7 +166,7 @@ def flag_create(
         .distinct()
     )
     if len(_established(flaggers)) >= settings.MODERATION_FLAGS_TO_HIDE:
-        model.objects.filter(pk=post.pk).update(hidden=True)
+        _set_hidden(post, True)
         _suppress_notifications(post)
         _record(
             moderator=None,
@@ -201,8 +202,9 @@ def flags_dismiss(*, moderator: User, post: Post, reason: str) -> int:
     auto_hidden = ModerationAction.objects.filter(
         **{post_field(post): post}, kind=Kind.AUTO_HIDE
     ).exists()
-    if auto_hidden and type(post).objects.filter(pk=post.pk, hidden=True).update(hidden=False):
-        post.hidden = False
+    post = _locked(post)
+    if auto_hidden and post.hidden and not _removed(post):
+        _set_hidden(post, False)
     _record(moderator=moderator, kind=Kind.DISMISS_FLAGS, reason=reason, post=post,
             details={"flags": dismissed})  # fmt: skip
     return dismissed
@@ -232,12 +234,36 @@ def _suppress_notifications(post: Post) -> int:
     )
 
 
+def _set_hidden(post: Post, hidden: bool, **fields: Any) -> None:
+    """Show or hide a post (with any other fields), keeping its thread's public answer
+    count true."""
+    type(post).objects.filter(pk=post.pk).update(hidden=hidden, **fields)
+    post.hidden = hidden
+    for name, value in fields.items():
+        setattr(post, name, value)
+    if isinstance(post, Answer):
+        answer_counts_refresh(question_ids=[post.question_id])
+
+
+def _removed(post: Post) -> str:
+    """Why a post cannot simply be shown again, or "" when it can."""
+    if isinstance(post, Question) and post.merged_into_id:
+        return f"This thread was merged into thread {post.merged_into_id}."
+    if post.deleted_at is not None:
+        return "This post is deleted; restore it instead."
+    return ""
+
+
+def _locked(post: Post) -> Post:
+    return type(post).objects.select_for_update().get(pk=post.pk)
+
+
 @transaction.atomic
 def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
     _ensure_moderator(moderator)
     reason = _reason(reason)
-    type(post).objects.filter(pk=post.pk).update(hidden=True)
-    post.hidden = True
+    post = _locked(post)
+    _set_hidden(post, True)
     _suppress_notifications(post)
     _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.HIDE, reason=reason, post=post)
@@ -248,10 +274,99 @@ def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
 def post_unhide(*, moderator: User, post: Post, reason: str) -> Post:
     _ensure_moderator(moderator)
     reason = _reason(reason)
-    type(post).objects.filter(pk=post.pk).update(hidden=False)
-    post.hidden = False
+    post = _locked(post)
+    if refusal := _removed(post):
+        raise ValidationError(refusal)
+    _set_hidden(post, False)
     _record(moderator=moderator, kind=Kind.UNHIDE, reason=reason, post=post)
     return post
+
+
+@transaction.atomic
+def post_delete(*, moderator: User, post: Post, reason: str) -> Post:
+    """Soft-delete: the post is gone for everyone but moderators (its author too), and
+    kept so that it can be restored as it was."""
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    post = _locked(post)
+    if post.deleted_at is not None:
+        raise ValidationError("This post is already deleted.")
+    was_hidden = post.hidden
+    _set_hidden(post, True, deleted_at=timezone.now())
+    _suppress_notifications(post)
+    _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
+    _record(moderator=moderator, kind=Kind.DELETE, reason=reason, post=post,
+            details={"was_hidden": was_hidden})  # fmt: skip
+    return post
+
+
+@transaction.atomic
+def post_restore(*, moderator: User, post: Post, reason: str) -> Post:
+    """Undo a soft-delete: the post comes back as it was before (hidden if it was)."""
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    post = _locked(post)
+    if post.deleted_at is None:
+        raise ValidationError("This post is not deleted.")
+    deletion = (
+        ModerationAction.objects.filter(**{post_field(post): post}, kind=Kind.DELETE)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    was_hidden = bool(deletion and deletion.details.get("was_hidden"))
+    merged = isinstance(post, Question) and post.merged_into_id is not None
+    _set_hidden(post, was_hidden or merged, deleted_at=None)
+    _record(moderator=moderator, kind=Kind.RESTORE, reason=reason, post=post)
+    return post
+
+
+@transaction.atomic
+def question_merge(
+    *, moderator: User, question: Question, into: Question | None, reason: str
+) -> Question:
+    """Merge a thread into another: its answers and comments move (with their votes,
+    revisions and comments), its old address redirects there, and it is kept hidden for
+    moderators. The target keeps its accepted answer, or takes the merged thread's."""
+    _ensure_moderator(moderator)
+    reason = _reason(reason)
+    if into is None:
+        raise ValidationError({"into": "Name the thread to merge into."})
+    if into.pk == question.pk:
+        raise ValidationError({"into": "A thread cannot be merged into itself."})
+    rows = Question.objects.select_for_update().filter(pk__in=[question.pk, into.pk])
+    locked = {row.pk: row for row in rows.order_by("pk")}
+    source, target = locked[question.pk], locked[into.pk]
+    if refusal := _removed(source):
+        raise ValidationError(refusal)
+    if target.hidden:
+        raise ValidationError(
+            {"into": "That thread is hidden, deleted or merged; pick a visible one."}
+        )
+    answers = Answer.objects.filter(question=source).update(question=target)
+    comments = Comment.objects.filter(question=source).update(question=target)
+    # Threads merged into or closed as duplicates of this one now point at the target.
+    Question.objects.filter(merged_into=source).update(merged_into=target)
+    Question.objects.filter(duplicate_of=source).update(duplicate_of=target)
+    accepted = source.accepted_answer_id
+    source.accepted_answer = None
+    source.merged_into, source.hidden = target, True
+    if source.status != Question.Status.CLOSED:
+        source.status = Question.Status.CLOSED
+        source.closed_reason = f"Merged into thread {target.pk}"
+    source.save(update_fields=["accepted_answer", "merged_into", "hidden", "status",
+                               "closed_reason"])  # fmt: skip
+    if accepted and target.accepted_answer_id is None:
+        target.accepted_answer_id = accepted
+        if target.status == Question.Status.OPEN:
+            target.status = Question.Status.SOLVED
+    target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
+    target.save(update_fields=["accepted_answer", "status", "last_activity_at"])
+    answer_counts_refresh(question_ids=[source.pk, target.pk])
+    _suppress_notifications(source)
+    _resolve_flags(source, by=moderator, status=Flag.Status.HELPFUL)
+    _record(moderator=moderator, kind=Kind.MERGE, reason=reason, post=source,
+            details={"into": target.pk, "answers": answers, "comments": comments})  # fmt: skip
+    return source
 
 
 @transaction.atomic
@@ -290,6 +405,8 @@ def question_reopen(*, moderator: User, question: Question, reason: str) -> Ques
     _ensure_moderator(moderator)
     reason = _reason(reason)
     question = Question.objects.select_for_update().get(pk=question.pk)
+    if question.merged_into_id:
+        raise ValidationError(_removed(question))
     if question.status != Question.Status.CLOSED:
         raise ValidationError("This thread is not closed.")
     question.status = (

@@ -64,14 +64,18 @@ class Tag(models.Model):
 
 
 class PostQuerySet(models.QuerySet[Any]):
+    # Removed posts (deleted, or merged away) are hidden too, and gone even for their author.
+    removed = Q(deleted_at__isnull=False)
+
     def visible_to(self, user: Any) -> PostQuerySet:
-        """What this user may see: everything for moderators, else visible posts and their own."""
+        """What this user may see: everything for moderators, else visible posts and their
+        own hidden ones (not those deleted or merged away)."""
         from accounts.services import user_is_moderator
 
         if user.is_authenticated and user_is_moderator(user=user):
             return self
         if user.is_authenticated:
-            return self.filter(Q(hidden=False) | Q(author=user))
+            return self.filter(Q(hidden=False) | (Q(author=user) & ~self.removed))
         return self.filter(hidden=False)
 
     def public(self) -> PostQuerySet:
@@ -79,6 +83,8 @@ class PostQuerySet(models.QuerySet[Any]):
 
 
 class QuestionQuerySet(PostQuerySet):
+    removed = Q(deleted_at__isnull=False) | Q(merged_into__isnull=False)
+
     def visible_to(self, user: Any) -> QuestionQuerySet:
         return super().visible_to(user)  # type: ignore[return-value]
 
@@ -107,8 +113,15 @@ class Question(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     locked = models.BooleanField(default=False)
+    # Not public: hidden by a moderator or by flags, deleted, or merged into another thread.
     hidden = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
+        editable=False,
+    )  # fmt: skip
     score = models.IntegerField(default=0)
+    # The answers the public sees.
     answer_count = models.PositiveIntegerField(default=0)
     view_count = models.PositiveIntegerField(default=0)
     accepted_answer = models.OneToOneField(
@@ -147,6 +160,11 @@ class Question(models.Model):
                 condition=~Q(status="closed") | ~Q(closed_reason=""),
                 name="closed_question_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(hidden=True)
+                | (Q(deleted_at__isnull=True) & Q(merged_into__isnull=True)),
+                name="removed_question_is_hidden",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +191,7 @@ class Answer(models.Model):
     body_html = models.TextField(editable=False)
     score = models.IntegerField(default=0)
     hidden = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -181,6 +200,12 @@ class Answer(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["question", "-score", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hidden=True) | Q(deleted_at__isnull=True),
+                name="deleted_answer_is_hidden",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Answer {self.pk} to {self.question_id}"
@@ -205,6 +230,7 @@ class Comment(models.Model):
     body = models.TextField(max_length=COMMENT_MAX)
     body_html = models.TextField(editable=False)
     hidden = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField()
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
@@ -214,6 +240,10 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             on_exactly_one_post("comment_on_exactly_one_post"),
+            models.CheckConstraint(
+                condition=Q(hidden=True) | Q(deleted_at__isnull=True),
+                name="deleted_comment_is_hidden",
+            ),
         ]
 
     def __str__(self) -> str:

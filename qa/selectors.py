@@ -54,6 +54,15 @@ def question_detail(*, viewer: Any) -> QuerySet[Question]:
     )
 
 
+def merged_target(*, question_id: int) -> int | None:
+    """The thread a question was merged into, if it was: its old address leads there."""
+    return (
+        Question.objects.filter(pk=question_id, merged_into__isnull=False)
+        .values_list("merged_into", flat=True)
+        .first()
+    )
+
+
 def thread_comments(*, viewer: Any, question: Question) -> QuerySet[Comment]:
     """Every comment this viewer may see in a thread, on the question and on its answers,
     in one query whatever the number of answers."""

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Notification, User
@@ -99,6 +100,19 @@ def search_vectors_refresh(*, question_ids: Sequence[int]) -> None:
         Question.objects.filter(pk__in=question_ids).update(
             search_vector=SEARCH_VECTOR, title_vector=TITLE_VECTOR
         )
+
+
+def answer_counts_refresh(*, question_ids: Sequence[int]) -> None:
+    """Recount the public answers of these questions (after a moderator hides, deletes,
+    restores or moves answers), so lists and "unanswered" agree with the thread."""
+    public = (
+        Answer.objects.filter(question=OuterRef("pk"), hidden=False)
+        .order_by()
+        .values("question")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Question.objects.filter(pk__in=question_ids).update(answer_count=Coalesce(Subquery(public), 0))
 
 
 def _ensure_can_edit(*, editor: User, author_id: int) -> None:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -86,7 +86,12 @@ def _thread_context(request: HttpRequest, question: Question, **extra: Any) -> d
 
 
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(selectors.question_detail(viewer=request.user), pk=pk)
+    question = selectors.question_detail(viewer=request.user).filter(pk=pk).first()
+    if question is None:
+        # A thread merged into another lives on there (anchors to its answers follow).
+        if target := selectors.merged_target(question_id=pk):
+            return redirect("qa:question-detail", pk=target, permanent=True)
+        raise Http404("No such question.")
     services.question_register_view(question=question)
     return render(request, "qa/question_detail.html", _thread_context(request, question))
 

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -113,9 +115,21 @@ class QuestionListCreateApi(QaApi):
 class QuestionDetailApi(QaApi):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=s.QuestionDetailOutput)
+    @extend_schema(
+        responses={
+            200: s.QuestionDetailOutput,
+            301: OpenApiResponse(description="Merged into another thread: see Location."),
+        }
+    )
     def get(self, request: Request, question_id: int) -> Response:
-        return _thread_response(request, _question(request, question_id), reload=False)
+        question = selectors.question_detail(viewer=request.user).filter(pk=question_id).first()
+        if question is None:
+            if target := selectors.merged_target(question_id=question_id):
+                location = reverse("api-question", kwargs={"question_id": target})
+                return Response(status=status.HTTP_301_MOVED_PERMANENTLY,
+                                headers={"Location": location})  # fmt: skip
+            raise NotFound("No such question.")
+        return _thread_response(request, question, reload=False)
 
     @extend_schema(request=s.QuestionEditInput, responses=s.QuestionDetailOutput)
     def patch(self, request: Request, question_id: int) -> Response:

@@ -189,3 +189,69 @@ def test_the_audit_log_is_read_only_and_filterable(client):
         == 403
     )
     assert ModerationAction.objects.count() == 1
+
+
+# Every moderation action of every admin list, by role: members and staff outside the
+# group are refused and nothing is recorded; moderators and admins get the reason form.
+ACTIONS = [
+    (model_path, name)
+    for model_path, names in {
+        "qa/question": ["hide", "unhide", "close", "reopen", "lock", "unlock", "merge",
+                        "soft_delete", "restore", "dismiss_flags"],
+        "qa/answer": ["hide", "unhide", "soft_delete", "restore", "dismiss_flags"],
+        "qa/comment": ["hide", "unhide", "soft_delete", "restore", "dismiss_flags"],
+        "accounts/user": ["suspend", "unsuspend"],
+    }.items()
+    for name in names
+]  # fmt: skip
+
+
+def test_the_list_of_actions_is_every_action_the_admin_offers():
+    from django.contrib import admin as django_admin
+
+    from accounts.models import User as Member
+    from qa.models import Comment
+
+    offered = {
+        (path, name)
+        for path, model in [
+            ("qa/question", Question),
+            ("qa/answer", Answer),
+            ("qa/comment", Comment),
+            ("accounts/user", Member),
+        ]
+        for name in django_admin.site._registry[model].actions
+    }
+    assert offered == set(ACTIONS)
+
+
+@pytest.mark.parametrize(("model", "action"), ACTIONS)
+@pytest.mark.parametrize("role", ["member", "staff outside the group", "moderator", "admin"])
+def test_every_action_by_role(client, model, action, role):
+    from qa.services import comment_post
+
+    thread = question()
+    objects = {
+        "qa/question": thread,
+        "qa/answer": answer(question_obj=thread),
+        "qa/comment": comment_post(author=UserFactory(), body="Which version?", question=thread),
+        "accounts/user": UserFactory(),
+    }
+    target = objects[model]
+    user = {
+        "member": UserFactory,
+        "staff outside the group": lambda: UserFactory(is_staff=True),
+        "moderator": moderator,
+        "admin": admin_user,
+    }[role]()
+    client.force_login(user)
+    form = act(client, model, action, [target.pk])
+    if role in ("member", "staff outside the group"):
+        assert form.status_code in (302, 403)
+        applied = act(client, model, action, [target.pk], reason="x", into=str(thread.pk),
+                      until="2099-01-01T00:00", close_reason="1")  # fmt: skip
+        assert applied.status_code in (302, 403)
+        assert not ModerationAction.objects.exists()
+    else:
+        assert form.status_code == 200
+        assert 'name="reason"' in form.content.decode() or "close_reason" in form.content.decode()
