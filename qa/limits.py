@@ -71,12 +71,7 @@ def posting_limits_check(
         )  # fmt: skip
     if not is_newcomer(author, now=now):
         return
-    links = len(LINK.findall(body))
-    if links > settings.LIMITS_NEWCOMER_LINKS_PER_POST:
-        raise ValidationError(
-            {"body": f"New members may include at most {settings.LIMITS_NEWCOMER_LINKS_PER_POST} "
-             f"links in a post; this one has {links}."}
-        )  # fmt: skip
+    _links_check(body)
     spacing = dt.timedelta(
         seconds=settings.LIMITS_NEWCOMER_QUESTION_INTERVAL_SECONDS
         if kind == QUESTION
@@ -104,6 +99,23 @@ def posting_limits_check(
                 f"try again in {_wait(left)}.",
                 math.ceil(left),
             )
+
+
+def _links_check(body: str) -> None:
+    links = len(LINK.findall(body))
+    if links > settings.LIMITS_NEWCOMER_LINKS_PER_POST:
+        raise ValidationError(
+            {"body": f"New members may include at most {settings.LIMITS_NEWCOMER_LINKS_PER_POST} "
+             f"links in a post; this one has {links}."}
+        )  # fmt: skip
+
+
+def comment_links_check(*, author: User, body: str) -> None:
+    """Comments are not spaced or counted, but a newcomer's carry as few links as posts."""
+    from qa.selectors import is_newcomer
+
+    if is_newcomer(author):
+        _links_check(body)
 
 
 def limited_response(response: HttpResponse, error: PostingLimited) -> HttpResponse:

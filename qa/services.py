@@ -23,7 +23,7 @@ from accounts.models import Notification, User
 from accounts.notifications import notify
 from accounts.services import user_ensure_can_post, user_is_moderator
 from qa.checklist import Checklist
-from qa.limits import ANSWER, QUESTION, posting_limits_check
+from qa.limits import ANSWER, QUESTION, comment_links_check, posting_limits_check
 from qa.markdown import render_markdown
 from qa.models import (
     BODY_MAX,
@@ -316,6 +316,7 @@ def comment_post(
     body = clean_text(body, field="body", max_length=COMMENT_MAX)
     if (question is None) == (answer is None):
         raise ValidationError("Comment on exactly one question or answer.")
+    comment_links_check(author=author, body=body)
     thread_id = question.pk if question is not None else answer.question_id  # type: ignore[union-attr]
     thread = Question.objects.select_for_update().get(pk=thread_id)
     if thread.locked:

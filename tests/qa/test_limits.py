@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from qa.models import Answer, FaqEntry, Question
+from qa.models import Answer, Comment, FaqEntry, Question
 from tests.factories import TagFactory, UserFactory, question, ready_to_ask
 from tests.qa.test_concurrency import run_together
 
@@ -111,6 +111,24 @@ def test_links_and_the_same_body_twice():
     again = ask(client, veteran, 2, body=three)
     assert again.status_code == 400
     assert "already posted this exact text" in again.json()["body"][0]
+
+
+def test_a_newcomers_comment_carries_no_more_links_than_a_post(client):
+    thread = question()
+    three = "See https://a.example/1, https://b.example/2 and https://c.example/3."
+    newcomer = UserFactory()
+    refused = api(newcomer).post(f"/api/v1/questions/{thread.pk}/comments/", {"body": three})
+    assert refused.status_code == 400
+    assert "at most 2 links" in refused.json()["body"][0]
+    client.force_login(newcomer)
+    page = client.post(f"/questions/{thread.pk}/comment/", {"body": three}, follow=True)
+    assert "Your comment was not posted: New members may include at most 2 links" in (
+        page.content.decode()
+    )
+    assert not Comment.objects.exists()
+    veteran = UserFactory(date_joined=timezone.now() - dt.timedelta(days=400))
+    ok = api(veteran).post(f"/api/v1/questions/{thread.pk}/comments/", {"body": three})
+    assert ok.status_code == 201
 
 
 def test_the_pages_apply_the_same_limits(client):
