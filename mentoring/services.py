@@ -155,6 +155,17 @@ def _end_claim(claim: Claim, state: str, reason: str) -> None:
     )
 
 
+def thread_removed(*, question: Question) -> int:
+    """A thread hidden, deleted or merged away by moderators needs no mentor: its active
+    claim is released (no penalty, no exclusion). Returns how many claims ended."""
+    claims = list(
+        Claim.objects.select_for_update().filter(question=question, state=Claim.State.ACTIVE)
+    )
+    for claim in claims:
+        _end_claim(claim, Claim.State.RELEASED, "The thread was removed by moderators.")
+    return len(claims)
+
+
 @transaction.atomic
 def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = None) -> Claim:
     """ "I'll take this": an approved mentor claims a thread, exclusively and within their

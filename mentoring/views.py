@@ -181,7 +181,9 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 def my_claims(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     claims = (
-        Claim.objects.filter(mentor=user).select_related("question").order_by("-created_at", "-pk")
+        Claim.objects.filter(mentor=user, question__hidden=False)
+        .select_related("question")
+        .order_by("-created_at", "-pk")
     )
     active = [c for c in claims if c.state == Claim.State.ACTIVE]
     past = [c for c in claims[:100] if c.state != Claim.State.ACTIVE]
@@ -192,7 +194,7 @@ def my_claims(request: HttpRequest) -> HttpResponse:
 def offers(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     made = (
-        Offer.objects.filter(mentor=user)
+        Offer.objects.filter(mentor=user, question__hidden=False)
         .select_related("question")
         .order_by("-created_at", "-pk")[:100]
     )

@@ -21,6 +21,7 @@ from accounts.services import (
     user_suspend,
     user_unsuspend,
 )
+from mentoring.services import thread_removed
 from moderation.models import CloseReason, Flag, ModerationAction
 from qa.models import Answer, Comment, Question
 from qa.services import answer_counts_refresh
@@ -243,6 +244,8 @@ def _set_hidden(post: Post, hidden: bool, **fields: Any) -> None:
         setattr(post, name, value)
     if isinstance(post, Answer):
         answer_counts_refresh(question_ids=[post.question_id])
+    elif isinstance(post, Question) and hidden:
+        thread_removed(question=post)
 
 
 def _removed(post: Post) -> str:
@@ -362,6 +365,7 @@ def question_merge(
     target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
     target.save(update_fields=["accepted_answer", "status", "last_activity_at"])
     answer_counts_refresh(question_ids=[source.pk, target.pk])
+    thread_removed(question=source)
     _suppress_notifications(source)
     _resolve_flags(source, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.MERGE, reason=reason, post=source,

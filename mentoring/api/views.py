@@ -149,7 +149,7 @@ class OfferListApi(APIView):
     @extend_schema(responses=s.OfferOutput(many=True))
     def get(self, request: Request) -> Response:
         offers = (
-            Offer.objects.filter(mentor=cast(User, request.user))
+            Offer.objects.filter(mentor=cast(User, request.user), question__hidden=False)
             .select_related("question")
             .order_by("-created_at", "-pk")
         )

@@ -124,3 +124,43 @@ def test_a_hidden_answer_is_gone_from_the_thread_the_api_and_the_profile(client)
     page = client.get(thread.get_absolute_url()).content.decode()
     assert "Cheap pills" in page
     assert "This answer is hidden." in page
+
+
+@pytest.mark.parametrize("removal", ["hide", "delete", "merge"])
+def test_a_removed_thread_leaves_the_mentors_offers_and_claims(client, removal):
+    from django.db import transaction
+
+    from mentoring.models import Claim
+    from mentoring.services import claim_create, offers_make
+    from moderation.services import post_delete, question_merge
+
+    mod = UserFactory(is_staff=True)
+    mod.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    offered, holder = approved_mentor(), approved_mentor()
+    thread = question(tags=[], title=f"{SECRET} migrations clash")
+    thread.tags.set([TagFactory._meta.model.objects.get(name="django")])
+    with transaction.atomic():
+        made = offers_make(question=thread, wave=1)
+    assert offered.pk in {o.mentor_id for o in made}
+    claim = claim_create(mentor=holder, question=thread)
+    api = APIClient()
+    api.force_authenticate(offered)
+    client.force_login(offered)
+    assert SECRET in api.get("/api/v1/mentoring/offers/").content.decode()
+    assert SECRET in client.get("/mentoring/offers/").content.decode()
+    holder_page = Client()
+    holder_page.force_login(holder)
+    assert SECRET in holder_page.get("/mentoring/claims/").content.decode()
+
+    if removal == "hide":
+        post_hide(moderator=mod, post=thread, reason="Spam")
+    elif removal == "delete":
+        post_delete(moderator=mod, post=thread, reason="Spam")
+    else:
+        question_merge(moderator=mod, question=thread, into=question(), reason="Same")
+
+    claim.refresh_from_db()
+    assert claim.state == Claim.State.RELEASED
+    assert SECRET not in api.get("/api/v1/mentoring/offers/").content.decode()
+    assert SECRET not in client.get("/mentoring/offers/").content.decode()
+    assert SECRET not in holder_page.get("/mentoring/claims/").content.decode()
