@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Notification, User
 
@@ -20,3 +20,15 @@ def notifications_of(*, user: User, unread_only: bool = False) -> QuerySet[Notif
 
 def notifications_unread_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def moderator_ids() -> list[int]:
+    """Who moderates: active superusers, and active staff in the group "Moderators"."""
+    from accounts.services import MODERATORS_GROUP
+
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=MODERATORS_GROUP))
+        .values_list("pk", flat=True)
+        .distinct()
+    )

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 
 from mentoring.models import (
@@ -16,6 +15,7 @@ from mentoring.models import (
     Mentorship,
     Offer,
 )
+from mentoring.selectors import escalation_still_waiting
 
 
 class ExpertiseInline(admin.TabularInline):
@@ -71,9 +71,7 @@ class StillWaitingFilter(admin.SimpleListFilter):
         return [("yes", "Still needs a mentor"), ("no", "Taken, solved or closed")]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
-        waiting = Q(question__status="open", question__hidden=False) & ~Exists(
-            Claim.objects.filter(question=OuterRef("question"), state=Claim.State.ACTIVE)
-        )
+        waiting = escalation_still_waiting()
         if self.value() == "yes":
             return queryset.filter(waiting)
         if self.value() == "no":

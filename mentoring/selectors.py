@@ -8,12 +8,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from mentoring.matching import Candidate, Match, Thread, Window, rank_mentors
 from mentoring.models import Claim, Exclusion, MentorProfile
 from qa.models import Question
+
+
+def threads_waiting() -> QuerySet[Question]:
+    """Threads that need a mentor: open, visible, and nobody holds them."""
+    return Question.objects.filter(status=Question.Status.OPEN, hidden=False).exclude(
+        claims__state=Claim.State.ACTIVE
+    )
+
+
+def escalation_still_waiting() -> Q:
+    """An escalated thread that still needs a mentor."""
+    return Q(question__in=threads_waiting().values("pk"))
 
 
 def thread_for(question: Question) -> Thread:
@@ -160,11 +172,9 @@ def mentor_queue(*, mentor: Any, now: dt.datetime | None = None) -> list[QueueIt
         return []
     me = _candidate(profile)
     waiting = list(
-        Question.objects.filter(
-            status=Question.Status.OPEN, hidden=False, tags__name__in=list(me.expertise)
-        )
+        threads_waiting()
+        .filter(tags__name__in=list(me.expertise))
         .exclude(author=mentor)
-        .exclude(claims__state=Claim.State.ACTIVE)
         .exclude(pk__in=Exclusion.objects.filter(mentor=mentor).values("question_id"))
         .select_related("author", "mentoring_escalation")
         .prefetch_related("tags")
@@ -203,13 +213,8 @@ def held_threads(*, author_ids: Any, now: dt.datetime | None = None) -> set[int]
     if not newcomers:
         return set()
     waiting = (
-        Question.objects.filter(
-            author_id__in=newcomers,
-            status=Question.Status.OPEN,
-            hidden=False,
-            created_at__gte=_waiting_lookback(now),
-        )
-        .exclude(claims__state=Claim.State.ACTIVE)
+        threads_waiting()
+        .filter(author_id__in=newcomers, created_at__gte=_waiting_lookback(now))
         .order_by("author_id", "created_at", "pk")
         .values_list("pk", "author_id")
     )

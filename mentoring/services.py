@@ -8,11 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, validate_language_codes, validate_time_zone
+from accounts.selectors import moderator_ids
 from mentoring.matching import validate_availability
 from mentoring.models import (
     CAPACITY_MAX,
@@ -405,15 +406,11 @@ def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Wave 1 for newcomers' threads waiting for a mentor (posted within the offer window,
     at most MENTORING_NEWCOMER_WAITING_MAX per newcomer at once), wave 2 some hours after
     wave 1; idempotent (a mentor is offered a thread once)."""
-    from mentoring.selectors import mentoring_threads
+    from mentoring.selectors import mentoring_threads, threads_waiting
 
     now = now or timezone.now()
     window = now - dt.timedelta(hours=settings.MENTORING_OFFER_WINDOW_HOURS)
-    waiting = (
-        Question.objects.filter(status=Question.Status.OPEN, hidden=False, created_at__gte=window)
-        .exclude(claims__state=Claim.State.ACTIVE)
-        .order_by("created_at")
-    )
+    waiting = threads_waiting().filter(created_at__gte=window).order_by("created_at")
     counts = {"wave1": 0, "wave2": 0}
     offered = Offer.objects.filter(question=OuterRef("pk"))
     for question in mentoring_threads(waiting.exclude(Exists(offered)), now=now):
@@ -430,17 +427,6 @@ def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
 # --- Escalation -------------------------------------------------------------------------
 
 
-def _moderator_ids() -> list[int]:
-    from accounts.services import MODERATORS_GROUP
-
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=MODERATORS_GROUP))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
 @transaction.atomic
 def thread_escalate(*, question: Question, eligible: int, reason: str, now: dt.datetime) -> bool:
     """Mark a thread "needs a mentor" and tell the moderators, once."""
@@ -454,7 +440,7 @@ def thread_escalate(*, question: Question, eligible: int, reason: str, now: dt.d
     if created:
         notify(
             kind=Notification.Kind.NEEDS_MENTOR,
-            recipients=_moderator_ids(),
+            recipients=moderator_ids(),
             dedupe_key=f"needs-mentor:{question.pk}",
             payload={
                 "question_id": question.pk,
@@ -590,7 +576,7 @@ def feedback_give(*, claim: Claim, by: User, rating: str, comment: str = "") -> 
         # Matching reads problematic ratings as a block between this mentor and asker.
         notify(
             kind=Notification.Kind.MENTORING_PROBLEM,
-            recipients=_moderator_ids(),
+            recipients=moderator_ids(),
             dedupe_key=f"problem:{claim.pk}",
             payload={
                 "question_id": question.pk,

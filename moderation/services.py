@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.notifications import notify
+from accounts.selectors import moderator_ids
 from accounts.services import (
-    MODERATORS_GROUP,
     user_is_moderator,
     user_suspend,
     user_unsuspend,
@@ -90,17 +90,6 @@ def _resolve_flags(post: Post, *, by: User, status: str) -> int:
     )
 
 
-def _moderator_ids() -> list[int]:
-    from django.db.models import Q
-
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=MODERATORS_GROUP))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
 # --- Flags ------------------------------------------------------------------------------
 
 
@@ -149,7 +138,7 @@ def flag_create(
     thread = _thread(post)
     notify(
         kind=Notification.Kind.FLAG_RAISED,
-        recipients=_moderator_ids(),
+        recipients=moderator_ids(),
         exclude=[flagger.pk],
         dedupe_key=f"flag:{flag.pk}",
         thread_key=f"flags:{field}:{post.pk}",

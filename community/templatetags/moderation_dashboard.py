@@ -7,12 +7,12 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from mentoring.models import Claim, Escalation
+from mentoring.models import Escalation
+from mentoring.selectors import escalation_still_waiting
 from moderation.models import Flag
 
 register = template.Library()
@@ -21,9 +21,7 @@ register = template.Library()
 @register.inclusion_tag("admin/moderation/dashboard.html", takes_context=True)
 def moderation_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
-    needs_mentor = Escalation.objects.filter(
-        question__status="open", question__hidden=False
-    ).exclude(Exists(Claim.objects.filter(question=OuterRef("question"), state=Claim.State.ACTIVE)))
+    needs_mentor = Escalation.objects.filter(escalation_still_waiting())
     return {
         "figures": [
             (
