@@ -129,13 +129,13 @@ def question_ask(
     body: str,
     tags: Sequence[str],
     checklist: Checklist | None = None,
-    limits: bool = False,
+    limits: bool = True,
 ) -> Question:
-    """Post a new question; the author must be allowed to post.
+    """Post a new question; the author must be allowed to post, within the posting
+    limits (qa/limits.py).
 
     Members asking through the pages or the API pass a checklist already cleaned by
-    qa.checklist.checklist_clean, and `limits` (the posting limits of qa/limits.py);
-    imports and demo data have neither.
+    qa.checklist.checklist_clean; demo data has none, and is not limited.
     """
     user_ensure_can_post(user=author)
     title = clean_text(title, field="title", max_length=TITLE_MAX)
@@ -239,9 +239,9 @@ def question_register_view(*, question: Question) -> None:
 
 
 @transaction.atomic
-def answer_post(*, author: User, question: Question, body: str, limits: bool = False) -> Answer:
-    """Answer a question that is open to answers; bumps the thread's counters. Members
-    answering through the pages or the API pass `limits` (qa/limits.py)."""
+def answer_post(*, author: User, question: Question, body: str, limits: bool = True) -> Answer:
+    """Answer a question that is open to answers, within the posting limits
+    (qa/limits.py; only demo data turns them off); bumps the thread's counters."""
     user_ensure_can_post(user=author)
     body = clean_text(body, field="body", max_length=BODY_MAX)
     body_html = render_markdown(body)
@@ -581,7 +581,7 @@ def ask_draft_record_opened(*, draft: AskDraft, question: Question) -> None:
 @transaction.atomic
 def question_ask_from_draft(*, draft: AskDraft, checklist: Checklist, **fields: Any) -> Question:
     """Post the question of an ask-flow draft and mark the draft posted."""
-    question = question_ask(author=draft.author, checklist=checklist, limits=True, **fields)
+    question = question_ask(author=draft.author, checklist=checklist, **fields)
     AskDraft.objects.filter(pk=draft.pk).update(
         status=AskDraft.Status.POSTED, question=question, updated_at=timezone.now()
     )

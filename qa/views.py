@@ -179,7 +179,7 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             answer = services.answer_post(
-                author=_member(request), question=question, limits=True, **form.cleaned_data
+                author=_member(request), question=question, **form.cleaned_data
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -56,13 +56,16 @@ def question(*, author: User | None = None, tags: list[Any] | None = None, **fie
         title=fields.pop("title", "How do I merge two migration branches?"),
         body=fields.pop("body", "I ran `makemigrations --merge` and it says there is a conflict."),
         tags=[t.name for t in tag_objects],
+        limits=False,
     )
 
 
 def answer(*, question_obj: Any, author: User | None = None, body: str = "Run migrate.") -> Any:
     from qa.services import answer_post
 
-    return answer_post(author=author or UserFactory(), question=question_obj, body=body)
+    return answer_post(
+        author=author or UserFactory(), question=question_obj, body=body, limits=False
+    )
 
 
 TRIED = "I ran makemigrations --merge, then read the migration docs; the error stayed."

@@ -107,7 +107,7 @@ class QuestionListCreateApi(QaApi):
             body=data.validated_data["body"],
         )
         question = services.question_ask(
-            author=_member(request), checklist=checklist, limits=True, **data.validated_data
+            author=_member(request), checklist=checklist, **data.validated_data
         )
         return _thread_response(request, question, status.HTTP_201_CREATED)
 
@@ -151,7 +151,7 @@ class AnswerCreateApi(QaApi):
         data = s.BodyInput(data=request.data)
         data.is_valid(raise_exception=True)
         answer = services.answer_post(
-            author=_member(request), question=question, limits=True, **data.validated_data
+            author=_member(request), question=question, **data.validated_data
         )
         return Response(s.AnswerOutput(answer).data, status=status.HTTP_201_CREATED)
 

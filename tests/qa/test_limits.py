@@ -168,3 +168,16 @@ def test_a_burst_of_ten_questions_gets_no_more_through_than_the_limits(spacing, 
     assert errors == []
     assert sorted(statuses) == [201] * allowed + [429] * (10 - allowed)
     assert Question.objects.filter(author=newcomer).count() == allowed
+
+
+def test_the_services_apply_the_limits_unless_told_otherwise():
+    from qa.limits import PostingLimited
+    from qa.services import answer_post
+
+    newcomer = UserFactory()
+    thread, other = question(), question()
+    answer_post(author=newcomer, question=thread, body="Run migrate.")
+    with pytest.raises(PostingLimited):
+        answer_post(author=newcomer, question=other, body="Run migrate again.")
+    answer_post(author=newcomer, question=other, body="Run migrate again.", limits=False)
+    assert Answer.objects.filter(author=newcomer).count() == 2

@@ -167,12 +167,13 @@ class Command(BaseCommand):
             if Question.objects.filter(external_id=thread["key"]).exists():
                 continue
             question = services.question_ask(
-                author=newcomer, title=thread["title"], body=thread["body"], tags=thread["tags"]
-            )
+                author=newcomer, title=thread["title"], body=thread["body"], tags=thread["tags"],
+                limits=False,
+            )  # fmt: skip
             Question.objects.filter(pk=question.pk).update(external_id=thread["key"])
             if thread["answer"]:
                 answer = services.answer_post(
-                    author=mentor, question=question, body=thread["answer"]
+                    author=mentor, question=question, body=thread["answer"], limits=False
                 )
                 services.vote_cast(user=newcomer, answer=answer, value=1)
                 services.answer_accept(user=newcomer, answer=answer)
