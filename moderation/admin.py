@@ -24,7 +24,7 @@ from accounts.services import user_is_moderator
 from moderation import services
 from moderation.models import CloseReason, Flag, ModerationAction
 from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin, ReadOnlyAdmin
-from qa.models import Answer, Comment, Question
+from qa.models import Answer, Comment, Question, thread_of
 
 # --- Reason forms for the actions -------------------------------------------------------
 
@@ -342,7 +342,7 @@ class FlagAdmin(admin.ModelAdmin):
                 form = CloseForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError("Choose a closing reason.")
-                question = post if isinstance(post, Question) else services._thread(post)
+                question = post if isinstance(post, Question) else thread_of(post)
                 _close_apply(request)(question, form.cleaned_data)
             else:
                 until = forms.DateTimeField().clean(request.POST.get("until", ""))

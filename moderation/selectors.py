@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 
 from accounts.models import User
 from moderation.models import Flag, ModerationAction
+from qa.models import post_kind, thread_of
 
 QUEUE_POSTS = 50
 
@@ -20,6 +21,19 @@ class QueueItem:
     thread: Any
     flags: list[Flag] = field(default_factory=list)
     author_history: dict[str, Any] = field(default_factory=dict)
+
+
+def flaggers_accuracy(*, user_ids: Any) -> dict[int, dict[str, int]]:
+    """How each member's resolved flags turned out: acted on (helpful) or dismissed."""
+    return {
+        row.pop("pk"): row
+        for row in User.objects.filter(pk__in=list(user_ids))
+        .annotate(
+            helpful=Count("flags", filter=Q(flags__status=Flag.Status.HELPFUL)),
+            dismissed=Count("flags", filter=Q(flags__status=Flag.Status.DISMISSED)),
+        )
+        .values("pk", "helpful", "dismissed")
+    }
 
 
 def flag_queue(*, limit: int = QUEUE_POSTS) -> list[QueueItem]:
@@ -42,27 +56,12 @@ def flag_queue(*, limit: int = QUEUE_POSTS) -> list[QueueItem]:
     items: dict[tuple[str, int], QueueItem] = {}
     for flag in open_flags:
         post = flag.post
-        kind = "question" if flag.question_id else "answer" if flag.answer_id else "comment"
-        key = (kind, post.pk)
+        key = (post_kind(post), post.pk)
         if key not in items:
-            thread = (
-                post if kind == "question"
-                else post.question if kind == "answer"
-                else post.question or post.answer.question
-            )  # fmt: skip
-            items[key] = QueueItem(kind=kind, post=post, thread=thread)
+            items[key] = QueueItem(kind=key[0], post=post, thread=thread_of(post))
         items[key].flags.append(flag)
     queue = sorted(items.values(), key=lambda i: (-len(i.flags), i.flags[0].created_at))[:limit]
-    flagger_ids = {f.flagger_id for item in queue for f in item.flags}
-    accuracy = {
-        row["pk"]: row
-        for row in User.objects.filter(pk__in=flagger_ids)
-        .annotate(
-            helpful=Count("flags", filter=Q(flags__status=Flag.Status.HELPFUL)),
-            dismissed=Count("flags", filter=Q(flags__status=Flag.Status.DISMISSED)),
-        )
-        .values("pk", "helpful", "dismissed")
-    }
+    accuracy = flaggers_accuracy(user_ids={f.flagger_id for item in queue for f in item.flags})
     author_ids = {item.post.author_id for item in queue}
     history = {
         row["pk"]: row

@@ -10,20 +10,22 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.notifications import notify
 from accounts.selectors import moderator_ids
 from accounts.services import (
+    user_ensure_can_post,
     user_is_moderator,
     user_suspend,
     user_unsuspend,
 )
 from mentoring.services import thread_removed
 from moderation.models import CloseReason, Flag, ModerationAction
-from qa.models import Answer, Comment, Question
+from qa.models import Answer, Comment, Question, post_kind, thread_of
+from qa.selectors import newcomer_ids
 from qa.services import answer_counts_refresh
 
 Post = Question | Answer | Comment
@@ -34,23 +36,11 @@ class FlagConflict(Exception):
     """A flag the state of the post does not allow (HTTP 409)."""
 
 
-def post_field(post: Post) -> str:
-    return {Question: "question", Answer: "answer", Comment: "comment"}[type(post)]
-
-
 def _describe(post: Post) -> str:
     if isinstance(post, Question):
         return f"Question “{post.title}”"[:300]
     label = "Answer" if isinstance(post, Answer) else "Comment"
     return f"{label} {post.pk} by {post.author.username}: {post.body[:120]}"[:300]
-
-
-def _thread(post: Post) -> Question:
-    if isinstance(post, Question):
-        return post
-    if isinstance(post, Answer):
-        return post.question
-    return post.question or post.answer.question  # type: ignore[union-attr]
 
 
 def _ensure_moderator(user: User) -> None:
@@ -71,7 +61,7 @@ def _record(
 ) -> ModerationAction:  # fmt: skip
     targets: dict[str, Any] = {}
     if post is not None:
-        targets[post_field(post)] = post
+        targets[post_kind(post)] = post
         member = member or post.author
     return ModerationAction.objects.create(
         moderator=moderator,
@@ -85,7 +75,7 @@ def _record(
 
 
 def _resolve_flags(post: Post, *, by: User, status: str) -> int:
-    return Flag.objects.filter(**{post_field(post): post}, status=Flag.Status.OPEN).update(
+    return Flag.objects.filter(**{post_kind(post): post}, status=Flag.Status.OPEN).update(
         status=status, resolved_at=timezone.now(), resolved_by=by
     )
 
@@ -94,8 +84,6 @@ def _resolve_flags(post: Post, *, by: User, status: str) -> int:
 
 
 def _established(user_ids: list[int]) -> set[int]:
-    from qa.selectors import newcomer_ids
-
     return set(user_ids) - newcomer_ids(user_ids=user_ids)
 
 
@@ -105,8 +93,6 @@ def flag_create(
 ) -> Flag:
     """A member flags a visible post. One open flag per member per post; moderators are
     notified (coalesced per post); 3 distinct established members hide it pending review."""
-    from accounts.services import user_ensure_can_post
-
     user_ensure_can_post(user=flagger)
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": f"Use one of {', '.join(Flag.Reason.values)}."})
@@ -116,7 +102,7 @@ def flag_create(
     if reason == Flag.Reason.DUPLICATE:
         if duplicate_of is None:
             raise ValidationError({"duplicate_of": "Link the thread this one duplicates."})
-        if duplicate_of.pk == _thread(post).pk:
+        if duplicate_of.pk == thread_of(post).pk:
             raise ValidationError({"duplicate_of": "A thread cannot duplicate itself."})
     elif duplicate_of is not None:
         raise ValidationError({"duplicate_of": "Only a duplicate flag links a thread."})
@@ -126,7 +112,7 @@ def flag_create(
         raise FlagConflict("This post is already hidden; moderators are reviewing it.")
     if post.author_id == flagger.pk:
         raise FlagConflict("You cannot flag your own post; edit or delete it instead.")
-    field = post_field(post)
+    field = post_kind(post)
     try:
         with transaction.atomic():
             flag = Flag.objects.create(
@@ -135,7 +121,7 @@ def flag_create(
             )  # fmt: skip
     except IntegrityError:
         raise FlagConflict("You already flagged this post; moderators will look at it.") from None
-    thread = _thread(post)
+    thread = thread_of(post)
     notify(
         kind=Notification.Kind.FLAG_RAISED,
         recipients=moderator_ids(),
@@ -157,7 +143,6 @@ def flag_create(
     )
     if len(_established(flaggers)) >= settings.MODERATION_FLAGS_TO_HIDE:
         _set_hidden(post, True)
-        _suppress_notifications(post)
         _record(
             moderator=None,
             kind=Kind.AUTO_HIDE,
@@ -165,21 +150,6 @@ def flag_create(
             post=post,
         )
     return flag
-
-
-def flagger_accuracy(*, user: User) -> dict[str, int]:
-    """How a member's resolved flags turned out: acted on or dismissed."""
-    counts = dict(
-        Flag.objects.filter(flagger=user)
-        .exclude(status=Flag.Status.OPEN)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    return {
-        "helpful": counts.get(Flag.Status.HELPFUL, 0),
-        "dismissed": counts.get(Flag.Status.DISMISSED, 0),
-    }
 
 
 @transaction.atomic
@@ -190,7 +160,7 @@ def flags_dismiss(*, moderator: User, post: Post, reason: str) -> int:
     reason = _reason(reason)
     dismissed = _resolve_flags(post, by=moderator, status=Flag.Status.DISMISSED)
     auto_hidden = ModerationAction.objects.filter(
-        **{post_field(post): post}, kind=Kind.AUTO_HIDE
+        **{post_kind(post): post}, kind=Kind.AUTO_HIDE
     ).exists()
     post = _locked(post)
     if auto_hidden and post.hidden and not _removed(post):
@@ -206,8 +176,6 @@ def flags_dismiss(*, moderator: User, post: Post, reason: str) -> int:
 def _suppress_notifications(post: Post) -> int:
     """Pending notifications about a post that is hidden are not sent (nor put in a
     digest); those to moderators about flags stay."""
-    from django.db.models import Q
-
     if isinstance(post, Question):
         about = Q(payload__question_id=post.pk)
     elif isinstance(post, Answer):
@@ -226,15 +194,18 @@ def _suppress_notifications(post: Post) -> int:
 
 def _set_hidden(post: Post, hidden: bool, **fields: Any) -> None:
     """Show or hide a post (with any other fields), keeping its thread's public answer
-    count true."""
+    count true. A post going out of sight takes its pending notifications with it, and a
+    thread its mentor's claim."""
     type(post).objects.filter(pk=post.pk).update(hidden=hidden, **fields)
     post.hidden = hidden
     for name, value in fields.items():
         setattr(post, name, value)
     if isinstance(post, Answer):
         answer_counts_refresh(question_ids=[post.question_id])
-    elif isinstance(post, Question) and hidden:
-        thread_removed(question=post)
+    if hidden:
+        _suppress_notifications(post)
+        if isinstance(post, Question):
+            thread_removed(question=post)
 
 
 def _removed(post: Post) -> str:
@@ -256,7 +227,6 @@ def post_hide(*, moderator: User, post: Post, reason: str) -> Post:
     reason = _reason(reason)
     post = _locked(post)
     _set_hidden(post, True)
-    _suppress_notifications(post)
     _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.HIDE, reason=reason, post=post)
     return post
@@ -285,7 +255,6 @@ def post_delete(*, moderator: User, post: Post, reason: str) -> Post:
         raise ValidationError("This post is already deleted.")
     was_hidden = post.hidden
     _set_hidden(post, True, deleted_at=timezone.now())
-    _suppress_notifications(post)
     _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.DELETE, reason=reason, post=post,
             details={"was_hidden": was_hidden})  # fmt: skip
@@ -301,7 +270,7 @@ def post_restore(*, moderator: User, post: Post, reason: str) -> Post:
     if post.deleted_at is None:
         raise ValidationError("This post is not deleted.")
     deletion = (
-        ModerationAction.objects.filter(**{post_field(post): post}, kind=Kind.DELETE)
+        ModerationAction.objects.filter(**{post_kind(post): post}, kind=Kind.DELETE)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -341,12 +310,11 @@ def question_merge(
     Question.objects.filter(duplicate_of=source).update(duplicate_of=target)
     accepted = source.accepted_answer_id
     source.accepted_answer = None
-    source.merged_into, source.hidden = target, True
     if source.status != Question.Status.CLOSED:
         source.status = Question.Status.CLOSED
         source.closed_reason = f"Merged into thread {target.pk}"
-    source.save(update_fields=["accepted_answer", "merged_into", "hidden", "status",
-                               "closed_reason"])  # fmt: skip
+    source.save(update_fields=["accepted_answer", "status", "closed_reason"])
+    _set_hidden(source, True, merged_into=target)
     if accepted and target.accepted_answer_id is None:
         target.accepted_answer_id = accepted
         if target.status == Question.Status.OPEN:
@@ -354,8 +322,6 @@ def question_merge(
     target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
     target.save(update_fields=["accepted_answer", "status", "last_activity_at"])
     answer_counts_refresh(question_ids=[source.pk, target.pk])
-    thread_removed(question=source)
-    _suppress_notifications(source)
     _resolve_flags(source, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.MERGE, reason=reason, post=source,
             details={"into": target.pk, "answers": answers, "comments": comments})  # fmt: skip
@@ -444,8 +410,6 @@ def member_suspend(*, moderator: User, member: User, until: dt.datetime, reason:
 
 
 def _resolve_open_flags_of(member: User, *, by: User) -> None:
-    from django.db.models import Q
-
     Flag.objects.filter(
         Q(question__author=member) | Q(answer__author=member) | Q(comment__author=member),
         status=Flag.Status.OPEN,

@@ -449,3 +449,17 @@ class SimilarShown(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.question_id} to draft {self.draft_id}"
+
+
+def post_kind(post: Question | Answer | Comment) -> str:
+    """ "question", "answer" or "comment": also the name of the foreign key to a post."""
+    return {Question: "question", Answer: "answer", Comment: "comment"}[type(post)]
+
+
+def thread_of(post: Question | Answer | Comment) -> Question:
+    """The question a post belongs to."""
+    if isinstance(post, Question):
+        return post
+    if isinstance(post, Answer):
+        return post.question
+    return post.question or post.answer.question  # type: ignore[union-attr]

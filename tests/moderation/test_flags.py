@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 from accounts.models import Notification
 from accounts.services import MODERATORS_GROUP
 from moderation.models import Flag, ModerationAction
-from moderation.services import flag_create, flagger_accuracy, flags_dismiss, post_hide
+from moderation.selectors import flaggers_accuracy
+from moderation.services import flag_create, flags_dismiss, post_hide
 from qa.models import Question
 from qa.services import comment_post
 from tests.factories import UserFactory, answer, question
@@ -116,7 +117,9 @@ def test_three_established_members_hide_a_post_pending_review():
     mod = moderator()
     assert flags_dismiss(moderator=mod, post=thread, reason="Not spam, a real question") == 6
     assert not Question.objects.get(pk=thread.pk).hidden
-    assert flagger_accuracy(user=newcomers[0]) == {"helpful": 0, "dismissed": 1}
+    assert flaggers_accuracy(user_ids=[newcomers[0].pk]) == {
+        newcomers[0].pk: {"helpful": 0, "dismissed": 1}
+    }
 
 
 def test_flaggers_accuracy_counts_acted_on_flags():
@@ -127,7 +130,7 @@ def test_flaggers_accuracy_counts_acted_on_flags():
     flag_create(flagger=member, post=second, reason="spam")
     post_hide(moderator=mod, post=first, reason="Spam link")
     flags_dismiss(moderator=mod, post=second, reason="Fine")
-    assert flagger_accuracy(user=member) == {"helpful": 1, "dismissed": 1}
+    assert flaggers_accuracy(user_ids=[member.pk]) == {member.pk: {"helpful": 1, "dismissed": 1}}
 
 
 def test_flagging_from_the_page(client):
