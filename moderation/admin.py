@@ -24,7 +24,7 @@ from accounts.services import user_is_moderator
 from moderation import services
 from moderation.models import CloseReason, Flag, ModerationAction
 from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin, ReadOnlyAdmin
-from qa.models import Answer, Comment, Question, thread_of
+from qa.models import POST_MODELS, Answer, Comment, Question, thread_of
 
 # --- Reason forms for the actions -------------------------------------------------------
 
@@ -327,10 +327,9 @@ class FlagAdmin(admin.ModelAdmin):
         """One action from the queue on one post: hide, dismiss, close or suspend."""
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:moderation_queue"))
-        models = {"question": Question, "answer": Answer, "comment": Comment}
-        if kind not in models or step not in {"hide", "dismiss", "close", "suspend"}:
+        if kind not in POST_MODELS or step not in {"hide", "dismiss", "close", "suspend"}:
             raise PermissionDenied("Unknown action.")
-        post: Any = get_object_or_404(models[kind], pk=pk)
+        post: Any = get_object_or_404(POST_MODELS[kind], pk=pk)
         me = _user(request)
         reason = request.POST.get("reason", "")
         try:
@@ -342,8 +341,7 @@ class FlagAdmin(admin.ModelAdmin):
                 form = CloseForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError("Choose a closing reason.")
-                question = post if isinstance(post, Question) else thread_of(post)
-                _close_apply(request)(question, form.cleaned_data)
+                _close_apply(request)(thread_of(post), form.cleaned_data)
             else:
                 until = forms.DateTimeField().clean(request.POST.get("until", ""))
                 if timezone.is_naive(until):

@@ -13,15 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.models import User
 from moderation import services
 from moderation.forms import FlagForm
-from qa.models import Answer, Comment, Question
-
-MODELS: dict[str, Any] = {"question": Question, "answer": Answer, "comment": Comment}
+from qa.models import POST_MODELS, Question
 
 
 def visible_post(kind: str, pk: int, user: Any) -> Any:
-    if kind not in MODELS:
+    if kind not in POST_MODELS:
         raise Http404("No such kind of post.")
-    return get_object_or_404(MODELS[kind].objects.visible_to(user), pk=pk)
+    return get_object_or_404(POST_MODELS[kind].objects.visible_to(user), pk=pk)
 
 
 def duplicate_target(pk: int | None, user: Any) -> Question | None:

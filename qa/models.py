@@ -451,9 +451,17 @@ class SimilarShown(models.Model):
         return f"{self.kind} {self.question_id} to draft {self.draft_id}"
 
 
+# The kinds of post, by the name used in URLs, flags and the audit log.
+POST_MODELS: dict[str, type[Question] | type[Answer] | type[Comment]] = {
+    "question": Question,
+    "answer": Answer,
+    "comment": Comment,
+}
+
+
 def post_kind(post: Question | Answer | Comment) -> str:
     """ "question", "answer" or "comment": also the name of the foreign key to a post."""
-    return {Question: "question", Answer: "answer", Comment: "comment"}[type(post)]
+    return next(kind for kind, model in POST_MODELS.items() if isinstance(post, model))
 
 
 def thread_of(post: Question | Answer | Comment) -> Question:
