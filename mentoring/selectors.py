@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from mentoring.matching import Candidate, Match, Thread, Window, rank_mentors
-from mentoring.models import Claim, Exclusion, MentorProfile
+from mentoring.models import Claim, Exclusion, MentorProfile, Mentorship
 from qa.models import Question
 
 
@@ -360,3 +360,12 @@ def unserved_tags(*, days: int = 30, now: dt.datetime | None = None) -> list[dic
         {"tag": name, "threads": threads, "mentors": mentors.get(pk, 0)}
         for pk, name, threads in rows
     ]
+
+
+def mentorships_of(*, user: Any) -> QuerySet[Mentorship]:
+    """The mentorships a member is in, as mentee or mentor, newest first."""
+    return (
+        Mentorship.objects.filter(Q(mentee=user) | Q(mentor=user))
+        .select_related("mentee", "mentor")
+        .order_by("-created_at", "-pk")
+    )

@@ -817,6 +817,21 @@ def mentorship_end(*, mentorship: Mentorship, by: User, note: str = "") -> Mento
     return mentorship
 
 
+MENTORSHIP_STEPS = ("accept", "decline", "end")
+
+
+def mentorship_step(*, mentorship: Mentorship, by: User, step: str, note: str = "") -> Mentorship:
+    """One step of a mentorship by name (the pages and the API post them): accept or
+    decline by the mentor, end by either side."""
+    if step == "accept":
+        return mentorship_accept(mentorship=mentorship, by=by)
+    if step == "decline":
+        return mentorship_decline(mentorship=mentorship, by=by, note=note)
+    if step == "end":
+        return mentorship_end(mentorship=mentorship, by=by, note=note)
+    raise ValidationError(f"Unknown step {step!r}; use one of {', '.join(MENTORSHIP_STEPS)}.")
+
+
 def mentorships_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Requests unanswered for MENTORING_MENTORSHIP_REQUEST_DAYS expire, with a notice to
     the member who asked; idempotent."""

@@ -10,15 +10,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from mentoring import selectors, services
 from mentoring.forms import FeedbackForm, MentorProfileForm, MentorshipRequestForm
-from mentoring.models import Claim, MentorProfile, Mentorship, Offer
+from mentoring.models import Claim, MentorProfile, Offer
 from qa.models import Question
 
 
@@ -93,7 +93,12 @@ def _claim_step(request: HttpRequest, pk: int, step: Any, done: str) -> HttpResp
     except services.ClaimConflict as error:
         return _refused(request, held.question, str(error), 409)
     messages.success(request, done)
-    return redirect(request.POST.get("next") or held.question.get_absolute_url())
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = held.question.get_absolute_url()
+    return redirect(back)
 
 
 @login_required
@@ -254,40 +259,25 @@ def mentor_profile(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
-def _mentorships_of(user: User) -> Any:
-    return (
-        Mentorship.objects.filter(Q(mentee=user) | Q(mentor=user))
-        .select_related("mentee", "mentor")
-        .order_by("-created_at", "-pk")
-    )
-
-
 @login_required
 def mentorships(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    return render(request, "mentoring/mentorships.html", {"mentorships": _mentorships_of(user)})
+    return render(
+        request, "mentoring/mentorships.html", {"mentorships": selectors.mentorships_of(user=user)}
+    )
 
 
 @login_required
 def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
     user = cast(User, request.user)
-    shown = get_object_or_404(_mentorships_of(user), pk=pk)
+    shown = get_object_or_404(selectors.mentorships_of(user=user), pk=pk)
     return render(request, "mentoring/mentorship.html", {"mentorship": shown})
 
 
-MENTORSHIP_STEPS: dict[str, tuple[Any, str]] = {
-    "accept": (
-        lambda m, user, note: services.mentorship_accept(mentorship=m, by=user),
-        "Accepted: your mentorship has begun.",
-    ),
-    "decline": (
-        lambda m, user, note: services.mentorship_decline(mentorship=m, by=user, note=note),
-        "Declined; the member has been told.",
-    ),
-    "end": (
-        lambda m, user, note: services.mentorship_end(mentorship=m, by=user, note=note),
-        "Ended; the other side has been told.",
-    ),
+MENTORSHIP_DONE = {
+    "accept": "Accepted: your mentorship has begun.",
+    "decline": "Declined; the member has been told.",
+    "end": "Ended; the other side has been told.",
 }
 
 
@@ -296,10 +286,11 @@ MENTORSHIP_STEPS: dict[str, tuple[Any, str]] = {
 def mentorship_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Accept, decline or end, by the mentor or the mentee (the service checks which)."""
     user = cast(User, request.user)
-    shown = get_object_or_404(_mentorships_of(user), pk=pk)
-    action, done = MENTORSHIP_STEPS[step]
+    shown = get_object_or_404(selectors.mentorships_of(user=user), pk=pk)
     try:
-        action(shown, user, request.POST.get("note", ""))
+        services.mentorship_step(
+            mentorship=shown, by=user, step=step, note=request.POST.get("note", "")
+        )
     except (PermissionDenied, services.ClaimConflict) as error:
         status = 403 if isinstance(error, PermissionDenied) else 409
         return render(
@@ -308,5 +299,5 @@ def mentorship_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             {"mentorship": shown, "error": str(error)},
             status=status,
         )
-    messages.success(request, done)
+    messages.success(request, MENTORSHIP_DONE[step])
     return redirect(shown)

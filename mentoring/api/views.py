@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -18,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from mentoring import selectors, services
 from mentoring.api import serializers as s
-from mentoring.models import Claim, MentorProfile, Mentorship, Offer
+from mentoring.models import Claim, MentorProfile, Offer
 from qa.models import Question
 
 
@@ -264,14 +263,6 @@ class UnservedTagsApi(APIView):
         return Response(s.UnservedTagOutput(selectors.unserved_tags(days=int(raw)), many=True).data)
 
 
-def _mentorships_of(user: User) -> QuerySet[Mentorship]:
-    return (
-        Mentorship.objects.filter(Q(mentee=user) | Q(mentor=user))
-        .select_related("mentee", "mentor")
-        .order_by("-created_at", "-pk")
-    )
-
-
 class MentorshipListApi(APIView):
     """GET: my mentorships, as mentee or mentor, newest first. POST: ask a mentor for a
     long-term mentorship with goals (201); 409 when one is already open with them."""
@@ -282,7 +273,7 @@ class MentorshipListApi(APIView):
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
-            _mentorships_of(cast(User, request.user)), request, view=self
+            selectors.mentorships_of(user=request.user), request, view=self
         )
         return paginator.get_paginated_response(s.MentorshipOutput(page, many=True).data)
 
@@ -306,18 +297,19 @@ class _MentorshipStep(APIView):
     """One step of a mentorship by the member signed in; 404 for someone else's."""
 
     permission_classes = [IsAuthenticated]
-
-    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
-        raise NotImplementedError
+    step = ""  # accept, decline or end (services.MENTORSHIP_STEPS)
 
     @extend_schema(request=s.MentorshipNoteInput, responses=s.MentorshipOutput)
     def post(self, request: Request, mentorship_id: int) -> Response:
         user = cast(User, request.user)
-        mentorship = get_object_or_404(_mentorships_of(user), pk=mentorship_id)
+        mentorship = get_object_or_404(selectors.mentorships_of(user=user), pk=mentorship_id)
         data = s.MentorshipNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            mentorship = self.act(mentorship, user, data.validated_data.get("note", ""))
+            mentorship = services.mentorship_step(
+                mentorship=mentorship, by=user, step=self.step,
+                note=data.validated_data.get("note", ""),
+            )  # fmt: skip
         except services.ClaimConflict as error:
             return _conflict(error)
         return Response(s.MentorshipOutput(mentorship).data)
@@ -326,19 +318,16 @@ class _MentorshipStep(APIView):
 class MentorshipAcceptApi(_MentorshipStep):
     """The mentor accepts a request, within their capacity (409 when full)."""
 
-    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
-        return services.mentorship_accept(mentorship=mentorship, by=user)
+    step = "accept"
 
 
 class MentorshipDeclineApi(_MentorshipStep):
     """The mentor declines a request, with an optional note."""
 
-    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
-        return services.mentorship_decline(mentorship=mentorship, by=user, note=note)
+    step = "decline"
 
 
 class MentorshipEndApi(_MentorshipStep):
     """Either side ends an active mentorship; the mentee may withdraw a request."""
 
-    def act(self, mentorship: Mentorship, user: User, note: str) -> Mentorship:
-        return services.mentorship_end(mentorship=mentorship, by=user, note=note)
+    step = "end"

@@ -229,3 +229,13 @@ def test_the_asker_sees_an_honest_wait_estimate_or_that_it_waits_its_turn(client
     third = django_thread(author=newcomer)
     page = client.get(third.get_absolute_url()).content.decode()
     assert "Two of your threads are already waiting for a mentor" in page
+
+
+def test_a_claim_step_never_sends_the_mentor_to_another_site(client):
+    mentor = approved_mentor()
+    thread = django_thread()
+    claim = claim_create(mentor=mentor, question=thread)
+    client.force_login(mentor)
+    response = client.post(f"/claims/{claim.pk}/extend/", {"next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == thread.get_absolute_url()
