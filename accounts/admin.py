@@ -113,6 +113,9 @@ class UserAdmin(BaseUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             fields += [*self.ADMIN_ONLY_FIELDS, "password", "last_login", "date_joined"]
+            if obj is not None and obj.is_staff:
+                # Only admins suspend staff.
+                fields += ["suspended_until", "suspension_reason"]
         return fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

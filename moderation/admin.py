@@ -246,6 +246,22 @@ class ModeratedUserAdmin(UserAdmin):
     actions = ["suspend", "unsuspend"]
     inlines = [*UserAdmin.inlines, ModerationRecordInline]
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """A suspension set or lifted on the member's page goes through the same service
+        as the actions: checked the same way, and recorded in the audit log."""
+        fields = ("suspended_until", "suspension_reason")
+        if not change or not any(name in form.changed_data for name in fields):
+            return super().save_model(request, obj, form, change)
+        until, reason = obj.suspended_until, obj.suspension_reason.strip()
+        obj.suspended_until, obj.suspension_reason = (form.initial.get(name) for name in fields)
+        super().save_model(request, obj, form, change)
+        me = _user(request)
+        if until is not None and until > timezone.now():
+            services.member_suspend(moderator=me, member=obj, until=until, reason=reason)
+        elif until is None and obj.suspended_until is not None:
+            lifted = reason or "Lifted on the member's page."
+            services.member_unsuspend(moderator=me, member=obj, reason=lifted)
+
     @admin.action(description="Suspend until a date (with a reason)")
     def suspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         def apply(member: User, data: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.services import MODERATORS_GROUP
+from moderation.models import ModerationAction
 from tests.factories import UserFactory, question
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,9 @@ def test_moderators_suspend_members_but_not_admins_or_roles(client, moderator):
     assert changed.status_code == 302
     member.refresh_from_db()
     assert member.suspension_reason == "Spam links"
+    # The page goes through the same service as the action: it is in the audit log.
+    record = ModerationAction.objects.get(kind="suspend", member=member)
+    assert (record.moderator, record.reason) == (moderator, "Spam links")
     assert member.is_superuser is False
     assert member.is_staff is False
     assert not Token.objects.filter(user=member).exists()
@@ -124,3 +128,23 @@ def test_a_member_sees_no_admin(client):
     client.force_login(UserFactory())
     assert client.get("/admin/qa/question/").status_code == 302
     assert client.get(f"/admin/qa/question/{thread.pk}/change/").status_code == 302
+
+
+def test_lifting_on_the_members_page_is_recorded_and_staff_are_out_of_reach(client, moderator):
+    member = UserFactory(suspended_until=timezone.now() + dt.timedelta(days=3),
+                         suspension_reason="Spam")  # fmt: skip
+    client.force_login(moderator)
+    lifted = client.post(
+        f"/admin/accounts/user/{member.pk}/change/",
+        {"username": member.username, "email": member.email, "languages": '["en"]',
+         "time_zone": "UTC", "suspended_until_0": "", "suspended_until_1": "",
+         "suspension_reason": "", **RECORD},
+    )  # fmt: skip
+    assert lifted.status_code == 302
+    member.refresh_from_db()
+    assert member.suspended_until is None
+    assert ModerationAction.objects.filter(kind="unsuspend", member=member).exists()
+
+    staff = UserFactory(is_staff=True)
+    page = client.get(f"/admin/accounts/user/{staff.pk}/change/").content.decode()
+    assert 'name="suspended_until_0"' not in page
