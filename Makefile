@@ -8,8 +8,10 @@ install:
 	@scripts/install.sh
 
 # Embedded default: SQLite, a file-system Celery broker, mail under var/mail/.
+# ADDR chooses where the web server listens, e.g. make run ADDR=0.0.0.0:8000
+ADDR ?= 127.0.0.1:8000
 run: install
-	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} .venv/bin/python manage.py run_embedded
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} .venv/bin/python manage.py run_embedded --addr $(ADDR)
 
 # PYTEST_ARGS selects part of the suite, e.g. make test PYTEST_ARGS="tests/accounts -k login"
 test: install

@@ -299,6 +299,28 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+
+def _embedded_folders() -> list[Path]:
+    """The folders under var/ that the embedded parts in use write to."""
+    folders = []
+    if EMBEDDED and str(DATABASES["default"]["NAME"]).startswith(str(VAR_DIR)):
+        folders.append(VAR_DIR)
+    if not REDIS_URL:
+        folders += [
+            VAR_DIR / "cache",
+            *(VAR_DIR / "broker" / p for p in ("queue", "processed", "control")),
+        ]
+    file_path = MAILERS["default"]["OPTIONS"].get("file_path")
+    if file_path:
+        folders.append(Path(file_path))
+    return folders
+
+
+# A fresh clone has no var/: every command (system checks open the SQLite file before
+# any command runs) and the worker must find the folders there, not only `make run`.
+for _folder in _embedded_folders():
+    _folder.mkdir(parents=True, exist_ok=True)
+
 # Mentoring (mentoring/): a claim's first reply is due within this many hours, and a
 # mentor is offered at most this many threads a day.
 MENTORING_FIRST_REPLY_HOURS = env.float("MENTORING_FIRST_REPLY_HOURS", default=4)

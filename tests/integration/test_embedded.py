@@ -1,5 +1,5 @@
-"""The embedded platform (make run) boots from an empty var/: it migrates, loads the
-demo data, serves the home page, and its own worker writes a sign-up's mail to var/mail/."""
+"""`make run` boots a fresh `git clone`: no var/ yet, it migrates, loads the demo data,
+serves the home page, and its own worker writes a sign-up's mail to var/mail/."""
 
 from __future__ import annotations
 
@@ -22,13 +22,24 @@ from tests.processes import BASE_DIR, free_port, message_text
 
 pytestmark = pytest.mark.integration
 
-# The project's own apps (every top-level package with an apps.py) and what they need.
-PLATFORM_FILES = [
-    "manage.py",
-    "templates",
-    "static",
-    *sorted(path.parent.name for path in BASE_DIR.glob("*/apps.py")),
-]
+
+def fresh_checkout(site: Path) -> None:
+    """What a new user has: a `git clone` of HEAD (no var/, nothing generated), with this
+    run's virtual environment linked in so that `make run` installs nothing."""
+    if (BASE_DIR / ".git").exists():
+        subprocess.run(
+            ["git", "clone", "--quiet", "--no-hardlinks", str(BASE_DIR), str(site)], check=True
+        )
+    else:
+        # A checkout without its history: everything but what a run generates.
+        shutil.copytree(
+            BASE_DIR,
+            site,
+            ignore=shutil.ignore_patterns(
+                ".venv", "var", "staticfiles", "__pycache__", ".*_cache", "node_modules"
+            ),
+        )
+    (site / ".venv").symlink_to(Path(sys.prefix))
 
 
 def embedded_env() -> dict[str, str]:
@@ -56,21 +67,15 @@ def wait_for_http(url: str, process: subprocess.Popen[str], timeout: float = 90)
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
-def test_embedded_platform_boots_from_an_empty_var_and_its_worker_writes_mail(tmp_path: Path):
+def test_make_run_boots_a_fresh_clone_and_its_worker_writes_mail(tmp_path: Path):
     site = tmp_path / "site"
-    site.mkdir()
-    for name in PLATFORM_FILES:
-        source = BASE_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, site / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, site / name)
+    fresh_checkout(site)
     assert not (site / "var").exists()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_embedded", "--addr", f"127.0.0.1:{port}"],
+        ["make", "run", f"ADDR=127.0.0.1:{port}"],
         cwd=site, env=embedded_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )  # fmt: skip
