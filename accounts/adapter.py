@@ -6,9 +6,12 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
+from allauth.account import auth_backends
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -34,7 +37,8 @@ class AccountAdapter(DefaultAccountAdapter):
             email,
             {"request": request, "email": email, "current_site": site(), **context},
         )
-        services.email_enqueue(message=message)
+        user = context.get("user")
+        services.email_enqueue(message=message, user=user if isinstance(user, User) else None)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         if isinstance(user, User) and user.is_suspended:
@@ -43,3 +47,35 @@ class AccountAdapter(DefaultAccountAdapter):
                 request, "account/suspended.html", {"suspended_user": user}, status=403
             )
         return super().pre_login(request, user, **kwargs)
+
+
+class AuthenticationBackend(auth_backends.AuthenticationBackend):
+    """allauth's backend (sign-in by username or email), hashing the password exactly
+    once per attempt, so that a wrong password costs the same for a known account as for
+    an unknown one.
+
+    For "ada@example.org" allauth checks the owner of that address, then a member with
+    that text as username, then the address again: two Argon2 runs for a known address,
+    one dummy run for an unknown one (and ModelBackend, listed first, added one to each),
+    so a failed sign-in took measurably longer for an address that has an account. Here
+    the first account found is the only one checked, and with none allauth hashes a dummy
+    once. A username that is someone else's email address therefore cannot sign in by
+    that username (its member still can by their own address).
+    """
+
+    def authenticate(
+        self, request: HttpRequest | None, **credentials: Any
+    ) -> AbstractBaseUser | None:
+        user = super().authenticate(request, **credentials)
+        if user is None and credentials.get("password"):
+            # End the attempt here: the backends listed after this one (kept so that
+            # sessions they signed in stay valid) would hash the password once more.
+            raise PermissionDenied
+        return user
+
+    def _check_password(
+        self, user: AbstractBaseUser | None, password: str
+    ) -> AbstractBaseUser | None:
+        if user is not None and self._did_check_password:
+            return None
+        return super()._check_password(user, password)

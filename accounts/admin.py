@@ -6,13 +6,19 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.admin_forms import ModelAdmin, ValidInitialMixin
 from accounts.models import Notification, NotificationPreference, User
-from accounts.services import user_end_sessions
+from accounts.services import (
+    user_ensure_can_suspend,
+    user_suspend,
+    user_suspension_check,
+    user_unsuspend,
+)
 
 
 class SuspendedFilter(admin.SimpleListFilter):
@@ -54,20 +60,48 @@ class BouncingFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The suspension's fields on the member's page, by the names the rules give them.
+SUSPENSION_FIELDS = {"until": "suspended_until", "reason": "suspension_reason"}
+
+
 class MemberChangeForm(UserChangeForm):
+    # The staff member editing (set per request by UserAdmin.get_form): whether they may
+    # suspend this member is one of the rules.
+    editor: User | None = None
+
+    def suspension_changed(self) -> bool:
+        return any(name in self.changed_data for name in SUSPENSION_FIELDS.values())
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        until = cleaned.get("suspended_until")
-        if "suspended_until" in self.changed_data and until is not None:
-            if until <= timezone.now():
-                self.add_error("suspended_until", "A suspension must end in the future.")
-            if not (cleaned.get("suspension_reason") or "").strip():
-                self.add_error("suspension_reason", "Say why; the member will see it.")
+        if self.suspension_changed() and "suspended_until" not in self.errors:
+            self._check_suspension(cleaned)
         return cleaned
+
+    def _check_suspension(self, cleaned: dict[str, Any]) -> None:
+        """Run the service's own rules (accounts.services.user_suspension_check) before
+        anything is saved, so the page refuses what the action and the flag queue refuse,
+        in the same words, next to the fields."""
+        until = cleaned.get("suspended_until")
+        reason = cleaned.get("suspension_reason") or ""
+        lifting = until is None and self.initial.get("suspended_until") is not None
+        try:
+            if lifting:
+                if self.editor is not None:
+                    user_ensure_can_suspend(by=self.editor, member=self.instance, lifting=True)
+            elif until is not None or reason.strip():
+                user_suspension_check(
+                    by=self.editor, member=self.instance, until=until, reason=reason
+                )
+        except PermissionDenied as error:
+            self.add_error(None, str(error))
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                self.add_error(SUSPENSION_FIELDS.get(key), messages)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ValidInitialMixin, BaseUserAdmin):
     form = MemberChangeForm
     list_display = [
         "username",
@@ -123,11 +157,35 @@ class UserAdmin(BaseUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
+                 **kwargs: Any) -> Any:  # fmt: skip
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.editor = request.user  # type: ignore[attr-defined]  # a class made per request
+        return form
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """The page saves everything but the suspension; a suspension set or lifted here
+        is written by its service (suspension_apply, suspension_lift), which checks the
+        rules again, ends sessions and tokens, and keeps whatever record it keeps."""
+        fields = tuple(SUSPENSION_FIELDS.values())
+        if not change or not form.suspension_changed():
+            return super().save_model(request, obj, form, change)
+        until, reason = obj.suspended_until, obj.suspension_reason
+        obj.suspended_until, obj.suspension_reason = (form.initial.get(name) for name in fields)
         super().save_model(request, obj, form, change)
-        if "suspended_until" in form.changed_data and obj.is_suspended:
-            # Tokens end now; browser sessions end on their next request.
-            user_end_sessions(user=obj)
+        if until is not None:
+            self.suspension_apply(request, obj, until=until, reason=reason)
+        elif obj.suspended_until is not None:
+            self.suspension_lift(request, obj, reason=reason)
+
+    def suspension_apply(
+        self, request: HttpRequest, member: User, *, until: dt.datetime, reason: str
+    ) -> None:
+        user_suspend(user=member, until=until, reason=reason, by=request.user)  # type: ignore[arg-type]
+
+    def suspension_lift(self, request: HttpRequest, member: User, *, reason: str) -> None:
+        user_ensure_can_suspend(by=request.user, member=member, lifting=True)  # type: ignore[arg-type]
+        user_unsuspend(user=member)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
@@ -139,7 +197,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     list_display = [
         "kind", "recipient", "status", "delivery", "attempts", "created_at", "sent_at",
     ]  # fmt: skip
@@ -159,7 +217,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ModelAdmin):
     list_display = ["user", "kind", "mode"]
     list_filter = ["kind", "mode"]
     list_select_related = ["user"]

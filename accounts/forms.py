@@ -3,7 +3,9 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any, cast
 
+from allauth.account import forms as allauth_forms
 from django import forms
+from django.http import HttpRequest
 
 from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
 
@@ -43,3 +45,15 @@ class ProfileForm(forms.ModelForm):
 
     def clean_languages(self) -> list[str]:
         return language_codes(self.cleaned_data["languages"])
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up form, doing the same work whether or not the address is taken."""
+
+    def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
+        if self.account_already_exists:
+            # allauth creates no account for a taken address (it mails the owner
+            # instead), so it skips hashing the password: the slow step of a real sign-up,
+            # and the answer came back in a fraction of the time. Hash it all the same.
+            User().set_password(self.cleaned_data["password1"])
+        return super().try_save(request)

@@ -95,23 +95,11 @@ class Notification(models.Model):
     Written in the same transaction as the event, through accounts.notifications.notify;
     the dedupe key (unique) makes writing it twice for the same event and member a no-op.
     Rows to send now have delivery "immediate"; rows for the daily digest "digest".
+    The kind is one each app declares (accounts.notifications.kinds); the about_* columns
+    say which post it is about, so that hiding the post can withhold it. Account emails
+    (verification, password reset) are rows too, of a transactional kind: `email` is
+    their address, and `recipient` may be empty (a reset asked for an unknown address).
     """
-
-    class Kind(models.TextChoices):
-        NEW_ANSWER = "new_answer", "A new answer on my thread"
-        NEW_COMMENT = "new_comment", "A new comment on my thread"
-        ANSWER_COMMENT = "answer_comment", "A comment on my answer"
-        ANSWER_ACCEPTED = "answer_accepted", "My answer accepted"
-        FOLLOWUP_REMINDER = "followup_reminder", "A reminder to accept the answer that helped"
-        MENTOR_OFFER = "mentor_offer", "A thread offered to me as a mentor"
-        NEEDS_MENTOR = "needs_mentor", "A thread needs a mentor (moderators)"
-        RETAG_ASK = "retag_ask", "No mentor yet: edit or re-tag my question"
-        MENTORING_PROBLEM = "mentoring_problem", "Mentoring rated problematic (moderators)"
-        MENTOR_NUDGE = "mentor_nudge", "A reminder that an asker waits for my reply"
-        ASKER_NUDGE = "asker_nudge", "A reminder that my mentor waits for my reply"
-        MENTOR_CLAIMED = "mentor_claimed", "A mentor took my thread"
-        MENTORSHIP = "mentorship", "Long-term mentorship requests and answers"
-        FLAG_RAISED = "flag_raised", "A post was flagged (moderators)"
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -125,9 +113,20 @@ class Notification(models.Model):
         DIGEST = "digest", "In the daily digest"
 
     recipient = models.ForeignKey(
-        "accounts.User", on_delete=models.CASCADE, related_name="notifications"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # The address of an account email; notifications go to the recipient's address.
+    email = models.EmailField(max_length=254, blank=True)
+    # No choices: the apps declare their kinds, and a new kind needs no migration here.
+    kind = models.CharField(max_length=40)
+    # What the notification is about, by id: the apps above accounts own these models.
+    about_question = models.PositiveBigIntegerField(null=True, blank=True)
+    about_answer = models.PositiveBigIntegerField(null=True, blank=True)
+    about_comment = models.PositiveBigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict)
     dedupe_key = models.CharField(max_length=200, unique=True)
     # Events on one thread share this key, so that they coalesce into one email.
@@ -150,15 +149,29 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["recipient", "thread_key", "status"]),
+            models.Index(fields=["about_question", "status"]),
+            models.Index(fields=["about_answer", "status"]),
+            models.Index(fields=["about_comment", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(email=""),
+                name="notification_has_a_recipient_or_an_address",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.recipient_id}"
+        return f"{self.get_kind_display()} for {self.recipient_id or self.email}"
+
+    def get_kind_display(self) -> str:
+        from accounts.notifications import kinds
+
+        return kinds.get(self.kind).label
 
 
 class NotificationPreference(models.Model):
     """How a member wants one kind of notification: now, in the daily digest, or never.
-    A kind without a row uses accounts.notifications.DEFAULT_MODES."""
+    A kind without a row uses its declared default (accounts.notifications.kinds)."""
 
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", "Email right away"
@@ -168,7 +181,7 @@ class NotificationPreference(models.Model):
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    kind = models.CharField(max_length=40)
     mode = models.CharField(max_length=10, choices=Mode.choices)
 
     class Meta:

@@ -15,7 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts import notifications
-from accounts.models import Notification, NotificationPreference, User
+from accounts.models import NotificationPreference, User
+from accounts.notifications import kinds
 
 
 class PreferencesForm(forms.Form):
@@ -23,12 +24,12 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args: object, modes: dict[str, str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for kind, label in Notification.Kind.choices:
-            self.fields[kind] = forms.ChoiceField(
-                label=label,
+        for kind in kinds.choosable():
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
                 choices=NotificationPreference.Mode.choices,
                 widget=forms.RadioSelect,
-                initial=modes[kind],
+                initial=modes[kind.value],
             )
 
 
@@ -59,7 +60,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except signing.BadSignature:
         return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
     label = "the daily digest" if kind == notifications.DIGEST else (
-        Notification.Kind(kind).label.lower()
+        kinds.get(kind).label.lower()
     )  # fmt: skip
     done = False
     if request.method == "POST":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -14,51 +13,31 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from accounts.notifications import account_email_record
 
 PROFILE_FIELDS = ("display_name", "bio", "languages", "time_zone")
 
 
-def email_to_payload(message: EmailMessage) -> dict[str, Any]:
-    """A JSON-safe form of an email, for a Celery task argument."""
+def email_enqueue(*, message: EmailMessage, user: User | None = None) -> list[int]:
+    """Put a rendered account email (verification, password reset) in the notification
+    outbox, in the current transaction: the worker sends it after commit, retried and
+    relayed like every notification, and never for a rolled-back write."""
     html = None
     if isinstance(message, EmailMultiAlternatives):
         html = next(
-            (content for content, mimetype in message.alternatives if mimetype == "text/html"),
+            (str(content) for content, mimetype in message.alternatives if mimetype == "text/html"),
             None,
         )
-    return {
-        "subject": message.subject,
-        "body": message.body,
-        "html": html,
-        "from_email": message.from_email,
-        "to": list(message.to),
-        "headers": dict(message.extra_headers),
-    }
-
-
-def email_from_payload(payload: dict[str, Any]) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=payload["subject"],
-        body=payload["body"],
-        from_email=payload["from_email"],
-        to=payload["to"],
-        headers=payload.get("headers") or {},
-    )
-    if payload.get("html"):
-        message.attach_alternative(payload["html"], "text/html")
-    return message
-
-
-def email_enqueue(*, message: EmailMessage) -> None:
-    """Queue a transactional email for the worker once the current transaction commits."""
-    from accounts.tasks import email_send
-
-    transaction.on_commit(partial(email_send.delay, email_to_payload(message)))
-
-
-def email_send(*, payload: dict[str, Any]) -> None:
-    """Send one queued email through the configured backend."""
-    email_from_payload(payload).send()
+    return [
+        account_email_record(
+            to=address,
+            subject=str(message.subject),
+            body=str(message.body),
+            html=html,
+            user_id=user.pk if user is not None else None,
+        )
+        for address in message.to
+    ]
 
 
 MODERATORS_GROUP = "Moderators"
@@ -104,14 +83,70 @@ def user_update_profile(*, user: User, **fields: Any) -> User:
     return user
 
 
+SUSPENSION_REASON_MAX = 2000
+
+
+def user_ensure_can_suspend(*, by: User, member: User, lifting: bool = False) -> None:
+    """Who may suspend whom, or lift a suspension: a moderator, never on themself, and
+    only an admin when the member is staff or an admin."""
+    if not user_is_moderator(user=by):
+        raise PermissionDenied("Only moderators can do this.")
+    if member.pk == by.pk and not lifting:
+        raise PermissionDenied("You cannot suspend yourself.")
+    if (member.is_superuser or member.is_staff) and not by.is_superuser:
+        raise PermissionDenied(
+            "Only admins can change the suspension of staff or admins."
+            if lifting
+            else "Only admins can suspend staff or admins."
+        )
+
+
+def user_suspension_check(
+    *, by: User | None, member: User, until: dt.datetime | None, reason: str
+) -> tuple[dt.datetime, str]:
+    """Every rule of a suspension, in this one place: the member's admin page, the admin
+    action, the flag queue and the services all come through here, so each refuses the
+    same input with the same message.
+
+    `by` is the moderator acting (user_ensure_can_suspend); None only for a caller that
+    acts for the site itself, such as a script. The end must be in the future (a time
+    without a zone is UTC, as the admin forms say) and a reason given, which the member
+    sees. Refusals: PermissionDenied for who may act, then one ValidationError naming
+    "until" and "reason" together, so that a form shows both at once.
+
+    Returns the end and the reason as they are stored.
+    """
+    if by is not None:
+        user_ensure_can_suspend(by=by, member=member)
+    errors: dict[str, str] = {}
+    ends = None
+    if not isinstance(until, dt.datetime):
+        errors["until"] = "Say when the suspension ends."
+    else:
+        ends = timezone.make_aware(until, dt.UTC) if timezone.is_naive(until) else until
+        if ends <= timezone.now():
+            errors["until"] = "A suspension must end in the future."
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        errors["reason"] = "Say why; the member will see it."
+    elif len(reason) > SUSPENSION_REASON_MAX:
+        errors["reason"] = (
+            f"Keep the reason to {SUSPENSION_REASON_MAX:,} characters (it has {len(reason):,})."
+        )
+    if errors or ends is None:
+        raise ValidationError(errors)
+    return ends, reason
+
+
 @transaction.atomic
-def user_suspend(*, user: User, until: dt.datetime, reason: str) -> User:
-    """Suspend a member until a time, with a reason they see; ends their sessions and tokens."""
-    if until <= timezone.now():
-        raise ValidationError({"until": "A suspension must end in the future."})
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the member is suspended; they will see it."})
-    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason.strip())
+def user_suspend(
+    *, user: User, until: dt.datetime | None, reason: str, by: User | None = None
+) -> User:
+    """Suspend a member until a time, with a reason they see; ends their sessions and
+    tokens. The rules are user_suspension_check's; moderators go through
+    moderation.services.member_suspend, which also keeps the audit record."""
+    until, reason = user_suspension_check(by=by, member=user, until=until, reason=reason)
+    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason)
     user.refresh_from_db(fields=["suspended_until", "suspension_reason"])
     user_end_sessions(user=user)
     return user

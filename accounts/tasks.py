@@ -1,24 +1,9 @@
 from __future__ import annotations
 
-from smtplib import SMTPException
-from typing import Any
-
 from celery import shared_task
 from django.core.management import call_command
 
-from accounts import notifications, services
-
-
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def email_send(payload: dict[str, Any]) -> None:
-    """Send a transactional account email (verification, password reset)."""
-    services.email_send(payload=payload)
+from accounts import notifications
 
 
 @shared_task

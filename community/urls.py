@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from community import health, views
+from community import api, health, views
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -12,6 +12,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("moderation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other path under the API is a JSON 404, not the site's HTML page. Only
+    # paths ending in a slash, so that APPEND_SLASH still redirects `/api/v1/me` to `/me/`.
+    re_path(r"^(?:[\s\S]*/)?$", api.not_found, name="api-not-found"),
 ]
 
 urlpatterns = [

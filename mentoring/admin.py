@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_forms import ModelAdmin
 from mentoring.models import (
     Claim,
     Escalation,
@@ -25,8 +26,10 @@ class ExpertiseInline(admin.TabularInline):
 
 
 @admin.register(MentorProfile)
-class MentorProfileAdmin(admin.ModelAdmin):
-    """Approve applications with the "Approve" action or by setting the status."""
+class MentorProfileAdmin(ModelAdmin):
+    """Approve applications with the "Approve" action: the status is read-only here, so
+    that approval always goes through mentoring.services.mentor_approve (which records
+    who approved and when) rather than a bare change of the field."""
 
     list_display = ["user", "status", "capacity", "accepting", "away_until", "last_offered_at"]
     # "Mentors by tag": only the tags some mentor lists.
@@ -34,7 +37,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
-    readonly_fields = ["approved_at", "approved_by", "last_offered_at", "created_at"]
+    readonly_fields = ["status", "approved_at", "approved_by", "last_offered_at", "created_at"]
     inlines = [ExpertiseInline]
     actions = ["approve"]
 
@@ -48,7 +51,7 @@ class MentorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ModelAdmin):
     list_display = ["question", "mentor", "state", "created_at", "first_reply_at", "ended_at"]
     list_filter = ["state"]
     list_select_related = ["question", "mentor"]
@@ -91,7 +94,7 @@ class UnservedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ModelAdmin):
     """Threads that need a mentor ("still needs a mentor" is the live list)."""
 
     list_display = ["question", "escalated_at", "eligible_mentors", "reason", "retag_asked_at"]
@@ -106,7 +109,7 @@ class EscalationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(ModelAdmin):
     list_display = ["question", "mentor", "wave", "score", "created_at", "declined_at"]
     list_filter = ["wave"]
     list_select_related = ["question", "mentor"]
@@ -120,7 +123,7 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exclusion)
-class ExclusionAdmin(admin.ModelAdmin):
+class ExclusionAdmin(ModelAdmin):
     list_display = ["question", "mentor", "reason", "created_at"]
     list_filter = ["reason"]
     list_select_related = ["question", "mentor"]
@@ -129,7 +132,7 @@ class ExclusionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ModelAdmin):
     """Askers' ratings; "problematic" ones also reached moderators by notification."""
 
     list_display = ["claim", "rating", "created_at"]
@@ -144,7 +147,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mentorship)
-class MentorshipAdmin(admin.ModelAdmin):
+class MentorshipAdmin(ModelAdmin):
     list_display = ["mentee", "mentor", "state", "created_at", "answered_at", "ended_at"]
     list_filter = ["state"]
     list_select_related = ["mentee", "mentor"]

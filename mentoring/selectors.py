@@ -11,15 +11,34 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from mentoring.matching import Candidate, Match, Thread, Window, rank_mentors
-from mentoring.models import Claim, Exclusion, MentorProfile, Mentorship
-from qa.models import Question
+from mentoring.models import Claim, Exclusion, MentorProfile, Mentorship, Offer
+from qa.models import Question, public
 
 
 def threads_waiting() -> QuerySet[Question]:
     """Threads that need a mentor: open, visible, and nobody holds them."""
-    return Question.objects.filter(status=Question.Status.OPEN, hidden=False).exclude(
+    return Question.objects.filter(public(), status=Question.Status.OPEN).exclude(
         claims__state=Claim.State.ACTIVE
+    )
+
+
+def mentor_claims(*, mentor: User) -> QuerySet[Claim]:
+    """A mentor's claims on threads everyone may still see, newest first."""
+    return (
+        Claim.objects.filter(public("question__"), mentor=mentor)
+        .select_related("question")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def mentor_offers(*, mentor: User) -> QuerySet[Offer]:
+    """The offers made to a mentor, on threads everyone may still see, newest first."""
+    return (
+        Offer.objects.filter(public("question__"), mentor=mentor)
+        .select_related("question")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -266,9 +285,9 @@ def wait_estimate(*, question: Question, now: dt.datetime | None = None) -> Wait
         Question.objects.filter(
             Q(created_at__lte=now - dt.timedelta(hours=settings.MENTORING_ESCALATE_AFTER_HOURS))
             | Q(claims__isnull=False),
+            public(),
             tags__name__in=tags,
             created_at__gte=now - dt.timedelta(days=settings.MENTORING_ESTIMATE_DAYS),
-            hidden=False,
         )
         .exclude(pk=question.pk)
         .distinct()

@@ -9,12 +9,13 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.errors import REFUSALS, Conflict, refusal_message, refusal_status
 from accounts.models import User
 from mentoring import selectors, services
 from mentoring.forms import FeedbackForm, MentorProfileForm, MentorshipRequestForm
@@ -22,9 +23,14 @@ from mentoring.models import Claim, MentorProfile, Offer
 from qa.models import Question
 
 
-def _refused(request: HttpRequest, question: Question, message: str, status: int) -> HttpResponse:
+def _refused(request: HttpRequest, question: Question, error: Exception) -> HttpResponse:
+    """The page that says why a service refused a write, with the status the API gives for
+    it (403, 400 or 409)."""
     return render(
-        request, "mentoring/refused.html", {"question": question, "message": message}, status=status
+        request,
+        "mentoring/refused.html",
+        {"question": question, "message": refusal_message(error)},
+        status=refusal_status(error),
     )
 
 
@@ -34,10 +40,8 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.visible_to(request.user), pk=pk)
     try:
         services.claim_create(mentor=cast(User, request.user), question=question)
-    except PermissionDenied as error:
-        return _refused(request, question, str(error), 403)
-    except services.ClaimConflict as error:
-        return _refused(request, question, str(error), 409)
+    except REFUSALS as error:
+        return _refused(request, question, error)
     messages.success(request, "The thread is yours: the asker sees you are helping.")
     return redirect(question)
 
@@ -50,12 +54,8 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
         services.claim_release(
             claim=held, by=cast(User, request.user), reason=request.POST.get("reason", "")
         )
-    except PermissionDenied as error:
-        return _refused(request, held.question, str(error), 403)
-    except ValidationError as error:
-        return _refused(request, held.question, " ".join(error.messages), 400)
-    except services.ClaimConflict as error:
-        return _refused(request, held.question, str(error), 409)
+    except REFUSALS as error:
+        return _refused(request, held.question, error)
     messages.success(request, "Released: the thread is back in the queue.")
     return redirect(held.question)
 
@@ -86,12 +86,8 @@ def _claim_step(request: HttpRequest, pk: int, step: Any, done: str) -> HttpResp
     held = get_object_or_404(Claim.objects.select_related("question"), pk=pk)
     try:
         step(held)
-    except PermissionDenied as error:
-        return _refused(request, held.question, str(error), 403)
-    except ValidationError as error:
-        return _refused(request, held.question, " ".join(error.messages), 400)
-    except services.ClaimConflict as error:
-        return _refused(request, held.question, str(error), 409)
+    except REFUSALS as error:
+        return _refused(request, held.question, error)
     messages.success(request, done)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -185,11 +181,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_claims(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    claims = (
-        Claim.objects.filter(mentor=user, question__hidden=False)
-        .select_related("question")
-        .order_by("-created_at", "-pk")
-    )
+    claims = selectors.mentor_claims(mentor=user)
     active = [c for c in claims if c.state == Claim.State.ACTIVE]
     past = [c for c in claims[:100] if c.state != Claim.State.ACTIVE]
     return render(request, "mentoring/claims.html", {"active": active, "past": past})
@@ -198,11 +190,7 @@ def my_claims(request: HttpRequest) -> HttpResponse:
 @login_required
 def offers(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    made = (
-        Offer.objects.filter(mentor=user, question__hidden=False)
-        .select_related("question")
-        .order_by("-created_at", "-pk")[:100]
-    )
+    made = selectors.mentor_offers(mentor=user)[:100]
     held = set(
         Claim.objects.filter(
             question_id__in=[o.question_id for o in made], state=Claim.State.ACTIVE
@@ -217,10 +205,8 @@ def offer_decline(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer.objects.select_related("question"), pk=pk)
     try:
         services.offer_decline(offer=offer, by=cast(User, request.user))
-    except PermissionDenied as error:
-        return _refused(request, offer.question, str(error), 403)
-    except services.ClaimConflict as error:
-        return _refused(request, offer.question, str(error), 409)
+    except REFUSALS as error:
+        return _refused(request, offer.question, error)
     messages.success(request, "Declined: you will not be offered this thread again.")
     return redirect("mentoring:offers")
 
@@ -245,7 +231,7 @@ def mentor_profile(request: HttpRequest, username: str) -> HttpResponse:
                 )
             except ValidationError as error:
                 form.add_error(None, error.messages)
-            except services.ClaimConflict as error:
+            except Conflict as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, f"Asked {profile.user.public_name}; you will be told.")
@@ -291,13 +277,12 @@ def mentorship_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         services.mentorship_step(
             mentorship=shown, by=user, step=step, note=request.POST.get("note", "")
         )
-    except (PermissionDenied, services.ClaimConflict) as error:
-        status = 403 if isinstance(error, PermissionDenied) else 409
+    except REFUSALS as error:
         return render(
             request,
             "mentoring/mentorship.html",
-            {"mentorship": shown, "error": str(error)},
-            status=status,
+            {"mentorship": shown, "error": refusal_message(error)},
+            status=refusal_status(error),
         )
     messages.success(request, MENTORSHIP_DONE[step])
     return redirect(shown)

@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
 from accounts.admin import UserAdmin
+from accounts.admin_forms import ModelAdmin
 from accounts.models import User
 from accounts.services import user_is_moderator
 from moderation import services
@@ -57,8 +57,18 @@ class MergeForm(ReasonForm):
     )
 
 
-class SuspendForm(ReasonForm):
+class SuspendForm(forms.Form):
+    """Only parsed here: the rules (an end in the future, a reason) are the service's, so
+    the action refuses what the member's page and the flag queue refuse, in the same
+    words."""
+
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the audit log; the member sees it.",
+    )
     until = forms.DateTimeField(
+        required=False,
         label="Suspended until",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="In UTC. The member cannot sign in or post until then.",
@@ -246,31 +256,25 @@ class ModeratedUserAdmin(UserAdmin):
     actions = ["suspend", "unsuspend"]
     inlines = [*UserAdmin.inlines, ModerationRecordInline]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        """A suspension set or lifted on the member's page goes through the same service
-        as the actions: checked the same way, and recorded in the audit log."""
-        fields = ("suspended_until", "suspension_reason")
-        if not change or not any(name in form.changed_data for name in fields):
-            return super().save_model(request, obj, form, change)
-        until, reason = obj.suspended_until, obj.suspension_reason.strip()
-        obj.suspended_until, obj.suspension_reason = (form.initial.get(name) for name in fields)
-        super().save_model(request, obj, form, change)
-        me = _user(request)
-        if until is not None and until > timezone.now():
-            services.member_suspend(moderator=me, member=obj, until=until, reason=reason)
-        elif until is None and obj.suspended_until is not None:
-            lifted = reason or "Lifted on the member's page."
-            services.member_unsuspend(moderator=me, member=obj, reason=lifted)
+    def suspension_apply(
+        self, request: HttpRequest, member: User, *, until: dt.datetime, reason: str
+    ) -> None:
+        """A suspension set on the member's page goes through the same service as the
+        action and the flag queue: checked the same way, and recorded in the audit log."""
+        services.member_suspend(moderator=_user(request), member=member, until=until,
+                                reason=reason)  # fmt: skip
+
+    def suspension_lift(self, request: HttpRequest, member: User, *, reason: str) -> None:
+        services.member_unsuspend(moderator=_user(request), member=member,
+                                  reason=reason or "Lifted on the member's page.")  # fmt: skip
 
     @admin.action(description="Suspend until a date (with a reason)")
     def suspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         def apply(member: User, data: dict[str, Any]) -> None:
-            until = data["until"]
-            if timezone.is_naive(until):
-                until = timezone.make_aware(until, dt.UTC)
             services.member_suspend(
-                moderator=_user(request), member=member, until=until, reason=data["reason"]
-            )
+                moderator=_user(request), member=member, until=data["until"],
+                reason=data["reason"],
+            )  # fmt: skip
 
         return _run(self, request, queryset, title="Suspend with a reason and an end",
                     form_class=SuspendForm, apply=apply, done="Suspended")  # fmt: skip
@@ -287,7 +291,7 @@ class ModeratedUserAdmin(UserAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(ModelAdmin):
     """Every flag; the queue view groups the open ones per post."""
 
     list_display = ["__str__", "post_link", "reason", "status", "flagger", "created_at"]
@@ -359,9 +363,8 @@ class FlagAdmin(admin.ModelAdmin):
                     raise ValidationError("Choose a closing reason.")
                 _close_apply(request)(thread_of(post), form.cleaned_data)
             else:
-                until = forms.DateTimeField().clean(request.POST.get("until", ""))
-                if timezone.is_naive(until):
-                    until = timezone.make_aware(until, dt.UTC)
+                # Only parsed: a missing or past end is refused by the service's rules.
+                until = forms.DateTimeField(required=False).clean(request.POST.get("until", ""))
                 services.member_suspend(
                     moderator=me, member=post.author, until=until, reason=reason
                 )
@@ -385,7 +388,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CloseReason)
-class CloseReasonAdmin(admin.ModelAdmin):
+class CloseReasonAdmin(ModelAdmin):
     list_display = ["label", "needs_target", "order"]
     list_editable = ["needs_target", "order"]
     list_filter = ["needs_target"]

@@ -13,27 +13,35 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Notification, User
-from accounts.notifications import notify
+from accounts.errors import Conflict
+from accounts.models import User
+from accounts.notifications import About, notify, suppress_about
 from accounts.selectors import moderator_ids
 from accounts.services import (
     user_ensure_can_post,
+    user_ensure_can_suspend,
     user_is_moderator,
     user_suspend,
     user_unsuspend,
 )
 from mentoring.services import thread_removed
+from moderation import notification_kinds as moderation_kinds
 from moderation.models import CloseReason, Flag, ModerationAction
 from qa.models import Answer, Comment, Question, post_kind, thread_of
 from qa.selectors import newcomer_ids
-from qa.services import answer_counts_refresh
+from qa.services import (
+    post_visibility_set,
+    question_closed_set,
+    question_locked_set,
+    question_merge_into,
+)
 
 Post = Question | Answer | Comment
 Kind = ModerationAction.Kind
 
 
-class FlagConflict(Exception):
-    """A flag the state of the post does not allow (HTTP 409)."""
+class FlagConflict(Conflict):
+    """A flag the state of the post does not allow (HTTP 409, like every Conflict)."""
 
 
 def _describe(post: Post) -> str:
@@ -123,10 +131,11 @@ def flag_create(
         raise FlagConflict("You already flagged this post; moderators will look at it.") from None
     thread = thread_of(post)
     notify(
-        kind=Notification.Kind.FLAG_RAISED,
+        kind=moderation_kinds.FLAG_RAISED,
         recipients=moderator_ids(),
         exclude=[flagger.pk],
         dedupe_key=f"flag:{flag.pk}",
+        about=_about(post),
         thread_key=f"flags:{field}:{post.pk}",
         payload={
             "question_id": thread.pk,
@@ -173,39 +182,36 @@ def flags_dismiss(*, moderator: User, post: Post, reason: str) -> int:
 # --- Actions on posts -------------------------------------------------------------------
 
 
+def _about(post: Post) -> About:
+    """A post as notifications name it."""
+    if isinstance(post, Question):
+        return About(question=post.pk)
+    if isinstance(post, Answer):
+        return About(question=post.question_id, answer=post.pk)
+    return About(question=thread_of(post).pk, answer=post.answer_id, comment=post.pk)
+
+
 def _suppress_notifications(post: Post) -> int:
     """Pending notifications about a post that is hidden are not sent (nor put in a
     digest); those to moderators about flags stay."""
-    if isinstance(post, Question):
-        about = Q(payload__question_id=post.pk)
-    elif isinstance(post, Answer):
-        # Row keys are "<event key>:<recipient id>" (accounts.notifications.notify).
-        about = Q(dedupe_key__startswith=f"answer:{post.pk}:") | Q(
-            dedupe_key__startswith=f"accepted:{post.pk}:"
-        )
-    else:
-        about = Q(dedupe_key__startswith=f"comment:{post.pk}:")
-    return (
-        Notification.objects.filter(about, status=Notification.Status.PENDING)
-        .exclude(kind=Notification.Kind.FLAG_RAISED)
-        .update(status=Notification.Status.SUPPRESSED)
-    )
+    return suppress_about(about=_about(post), keep_kinds=[moderation_kinds.FLAG_RAISED])
 
 
 def _set_hidden(post: Post, hidden: bool, **fields: Any) -> None:
     """Show or hide a post (with any other fields), keeping its thread's public answer
     count true. A post going out of sight takes its pending notifications with it, and a
     thread its mentor's claim."""
-    type(post).objects.filter(pk=post.pk).update(hidden=hidden, **fields)
-    post.hidden = hidden
-    for name, value in fields.items():
-        setattr(post, name, value)
-    if isinstance(post, Answer):
-        answer_counts_refresh(question_ids=[post.question_id])
+    post_visibility_set(post=post, hidden=hidden, **fields)
     if hidden:
-        _suppress_notifications(post)
-        if isinstance(post, Question):
-            thread_removed(question=post)
+        _out_of_sight(post)
+
+
+def _out_of_sight(post: Post) -> None:
+    """What hiding a post means beyond its row: its pending notifications are not sent,
+    and a thread's mentor claim is released."""
+    _suppress_notifications(post)
+    if isinstance(post, Question):
+        thread_removed(question=post)
 
 
 def _removed(post: Post) -> str:
@@ -303,25 +309,8 @@ def question_merge(
         raise ValidationError(
             {"into": "That thread is hidden, deleted or merged; pick a visible one."}
         )
-    answers = Answer.objects.filter(question=source).update(question=target)
-    comments = Comment.objects.filter(question=source).update(question=target)
-    # Threads merged into or closed as duplicates of this one now point at the target.
-    Question.objects.filter(merged_into=source).update(merged_into=target)
-    Question.objects.filter(duplicate_of=source).update(duplicate_of=target)
-    accepted = source.accepted_answer_id
-    source.accepted_answer = None
-    if source.status != Question.Status.CLOSED:
-        source.status = Question.Status.CLOSED
-        source.closed_reason = f"Merged into thread {target.pk}"
-    source.save(update_fields=["accepted_answer", "status", "closed_reason"])
-    _set_hidden(source, True, merged_into=target)
-    if accepted and target.accepted_answer_id is None:
-        target.accepted_answer_id = accepted
-        if target.status == Question.Status.OPEN:
-            target.status = Question.Status.SOLVED
-    target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
-    target.save(update_fields=["accepted_answer", "status", "last_activity_at"])
-    answer_counts_refresh(question_ids=[source.pk, target.pk])
+    answers, comments = question_merge_into(source=source, target=target)
+    _out_of_sight(source)
     _resolve_flags(source, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.MERGE, reason=reason, post=source,
             details={"into": target.pk, "answers": answers, "comments": comments})  # fmt: skip
@@ -349,10 +338,7 @@ def question_close(
     if question.status == Question.Status.CLOSED:
         raise ValidationError("This thread is already closed.")
     text = close_reason.label + (f": {note.strip()}" if note and note.strip() else "")
-    question.status = Question.Status.CLOSED
-    question.closed_reason = text[:200]
-    question.duplicate_of = duplicate_of
-    question.save(update_fields=["status", "closed_reason", "duplicate_of"])
+    question_closed_set(question=question, closed=True, reason=text, duplicate_of=duplicate_of)
     _resolve_flags(question, by=moderator, status=Flag.Status.HELPFUL)
     _record(moderator=moderator, kind=Kind.CLOSE, reason=text, post=question,
             details={"duplicate_of": duplicate_of.pk if duplicate_of else None})  # fmt: skip
@@ -368,11 +354,7 @@ def question_reopen(*, moderator: User, question: Question, reason: str) -> Ques
         raise ValidationError(_removed(question))
     if question.status != Question.Status.CLOSED:
         raise ValidationError("This thread is not closed.")
-    question.status = (
-        Question.Status.SOLVED if question.accepted_answer_id else Question.Status.OPEN
-    )
-    question.closed_reason, question.duplicate_of = "", None
-    question.save(update_fields=["status", "closed_reason", "duplicate_of"])
+    question_closed_set(question=question, closed=False)
     _record(moderator=moderator, kind=Kind.REOPEN, reason=reason, post=question)
     return question
 
@@ -382,8 +364,7 @@ def question_lock(*, moderator: User, question: Question, reason: str, locked: b
     """Lock (no new answers or comments) or unlock a thread."""
     _ensure_moderator(moderator)
     reason = _reason(reason)
-    Question.objects.filter(pk=question.pk).update(locked=locked)
-    question.locked = locked
+    question_locked_set(question=question, locked=locked)
     _record(moderator=moderator, kind=Kind.LOCK if locked else Kind.UNLOCK, reason=reason,
             post=question)  # fmt: skip
     return question
@@ -393,19 +374,19 @@ def question_lock(*, moderator: User, question: Question, reason: str, locked: b
 
 
 @transaction.atomic
-def member_suspend(*, moderator: User, member: User, until: dt.datetime, reason: str) -> User:
+def member_suspend(
+    *, moderator: User, member: User, until: dt.datetime | None, reason: str
+) -> User:
     """Suspend a member until a time with a reason they see; their sessions and tokens
-    end. A moderator cannot suspend staff or admins; only admins can."""
-    _ensure_moderator(moderator)
-    if member.pk == moderator.pk:
-        raise PermissionDenied("You cannot suspend yourself.")
-    if (member.is_superuser or member.is_staff) and not moderator.is_superuser:
-        raise PermissionDenied("Only admins can suspend staff or admins.")
-    reason = _reason(reason)
-    user_suspend(user=member, until=until, reason=reason)
+    end, their open flags are settled and the audit log keeps the action. Every path
+    (the member's admin page, the admin action, the flag queue) comes here; the rules
+    (who by whom, an end in the future, a reason) are accounts.services'
+    user_suspension_check, applied by user_suspend."""
+    member = user_suspend(user=member, until=until, reason=reason, by=moderator)
     _resolve_open_flags_of(member, by=moderator)
-    _record(moderator=moderator, kind=Kind.SUSPEND, reason=reason, member=member,
-            details={"until": until.isoformat()})  # fmt: skip
+    ends = member.suspended_until
+    _record(moderator=moderator, kind=Kind.SUSPEND, reason=member.suspension_reason,
+            member=member, details={"until": ends.isoformat() if ends else None})  # fmt: skip
     return member
 
 
@@ -418,9 +399,9 @@ def _resolve_open_flags_of(member: User, *, by: User) -> None:
 
 @transaction.atomic
 def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
-    _ensure_moderator(moderator)
-    if (member.is_superuser or member.is_staff) and not moderator.is_superuser:
-        raise PermissionDenied("Only admins can change the suspension of staff or admins.")
+    """Lift a suspension, with a reason for the audit log; who may is the same rule as
+    for suspending (accounts.services.user_ensure_can_suspend)."""
+    user_ensure_can_suspend(by=moderator, member=member, lifting=True)
     reason = _reason(reason)
     user_unsuspend(user=member)
     _record(moderator=moderator, kind=Kind.UNSUSPEND, reason=reason, member=member)

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.errors import Conflict, refusal_status
 from accounts.models import User
 from moderation import services
 from moderation.forms import FlagForm
@@ -51,9 +52,9 @@ def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, problems)
-            except (services.FlagConflict, PermissionDenied) as error:
+            except (Conflict, PermissionDenied) as error:
                 form.add_error(None, str(error))
-                status = 409 if isinstance(error, services.FlagConflict) else 403
+                status = refusal_status(error)
             else:
                 messages.success(request, "Thank you: moderators will look at it.")
                 return redirect(post.get_absolute_url())

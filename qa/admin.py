@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from accounts.admin_forms import ModelAdmin
+from accounts.models import User
 from qa.markdown import render_markdown
 from qa.models import (
     Answer,
@@ -21,10 +25,11 @@ from qa.models import (
     Tag,
     Vote,
 )
+from qa.services import answer_edit, comment_edit, question_edit, resolve_tags
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ModelAdmin):
     list_display = ["name", "slug", "description"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -68,20 +73,45 @@ class PublicLinkMixin:
 MODERATED_FIELDS = ["hidden", "deleted_at"]
 
 
-class AnswerInline(admin.TabularInline):
+def _editor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]  # the admin site signs staff in
+
+
+def _edit_body(*, editor: User, post: Answer | Comment, body: str) -> None:
+    """An answer's or a comment's text changes only through its edit service: the HTML
+    rendered again by the sanitiser, and for an answer a revision naming the editor."""
+    if isinstance(post, Answer):
+        answer_edit(editor=editor, answer=post, body=body)
+    else:
+        comment_edit(editor=editor, comment=post, body=body)
+
+
+class PostInline(admin.TabularInline):
+    """Answers or comments shown in their parent's page, with their text editable there.
+
+    Posts are neither added nor deleted here: they are written by members, and removed by
+    moderators with a reason through the actions (soft delete, which keeps the counts).
+    The parent admin's save_formset sends a changed text to the edit service.
+    """
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AnswerInline(PostInline):
     model = Answer
     fields = ["author", "body", "score", "hidden", "deleted_at", "created_at"]
     readonly_fields = ["author", "score", *MODERATED_FIELDS, "created_at"]
-    extra = 0
-    show_change_link = True
 
 
-class CommentInline(admin.TabularInline):
+class CommentInline(PostInline):
     model = Comment
     fields = ["author", "body", "hidden", "deleted_at", "created_at"]
     readonly_fields = ["author", *MODERATED_FIELDS, "created_at"]
-    extra = 0
-    show_change_link = True
 
 
 class QuestionCommentInline(CommentInline):
@@ -94,8 +124,78 @@ class AnswerCommentInline(CommentInline):
     verbose_name_plural = "Comments on the answer"
 
 
+class PostAdmin(PublicLinkMixin, ModelAdmin):
+    """A post's page in the admin: its title, body and tags are written by the same edit
+    services as the pages and the API (a revision naming the staff member, body_html
+    rendered by the sanitiser, the search data refreshed), never by the admin itself;
+    the other fields are saved as the admin saves them. Posts are not added here: they
+    are written by members (or imported)."""
+
+    # The form fields that only the edit service writes.
+    service_fields: tuple[str, ...] = ("body",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Removing a post is the soft delete (an action with a reason and an audit record,
+        # which keeps the thread's counts and accepted answer right), never a row delete.
+        return False
+
+    def edit_post(self, request: HttpRequest, post: Any, changes: dict[str, Any]) -> None:
+        """Hand the changed service fields to the post's edit service."""
+        _edit_body(editor=_editor(request), post=post, body=changes["body"])
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:  # has_add_permission refuses already; never write a post here
+            raise PermissionDenied("Posts are written by members, not in the admin.")
+        changes = {name: form.cleaned_data[name] for name in self.service_fields
+                   if name in form.changed_data}  # fmt: skip
+        others = [name for name in form.changed_data if name not in self.service_fields]
+        if changes:
+            # The service decides who may edit from the post as stored, not as this page
+            # would change it (a new author, say).
+            self.edit_post(request, type(obj).objects.get(pk=obj.pk), changes)
+        if others:
+            obj.save(update_fields=others)
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # form.save_m2m() would write the tags past question_edit; the other posts have no
+        # many-to-many fields. The inlines go through save_formset.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model not in (Answer, Comment):
+            return super().save_formset(request, form, formset, change)
+        # Only the text is editable in these inlines (PostInline: no adding, no deleting).
+        changed = []
+        for inline_form in formset.initial_forms:
+            if inline_form.has_changed() and "body" in inline_form.changed_data:
+                _edit_body(editor=_editor(request), post=inline_form.instance,
+                           body=inline_form.cleaned_data["body"])  # fmt: skip
+                changed.append((inline_form.instance, ["body"]))
+        # What formset.save() would have noted, for the admin's change history.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], changed, []
+        return None
+
+
+class QuestionAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "tags" in self.changed_data and "tags" in cleaned:
+            # The edit service's own check (how many tags), shown on the field.
+            try:
+                resolve_tags([tag.name for tag in cleaned["tags"]])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(Question)
-class QuestionAdmin(PublicLinkMixin, admin.ModelAdmin):
+class QuestionAdmin(PostAdmin):
+    form = QuestionAdminForm
     list_display = [
         "title", "author", "status", "score", "answer_count", "hidden", "locked", "created_at",
         "public_link",
@@ -105,43 +205,52 @@ class QuestionAdmin(PublicLinkMixin, admin.ModelAdmin):
     search_fields = ["title", "author__username"]
     autocomplete_fields = ["author", "tags"]
     date_hierarchy = "created_at"
+    # The solution note is the asker's own words (question_set_solution_note renders it).
     readonly_fields = [
         "status", "closed_reason", "duplicate_of", "locked", *MODERATED_FIELDS, "merged_into",
-        "score", "answer_count", "view_count", "accepted_answer", "created_at", "updated_at",
-        "last_activity_at", "external_id",
+        "score", "answer_count", "view_count", "accepted_answer", "solution_note",
+        "created_at", "updated_at", "last_activity_at", "external_id",
     ]  # fmt: skip
     exclude = ["search_vector"]
     inlines = [AnswerInline, QuestionCommentInline]
     view_on_site = True
+    service_fields = ("title", "body", "tags")
+
+    def edit_post(self, request: HttpRequest, post: Any, changes: dict[str, Any]) -> None:
+        if "tags" in changes:
+            changes = {**changes, "tags": [tag.name for tag in changes["tags"]]}
+        question_edit(editor=_editor(request), question=post, **changes)
 
 
 @admin.register(Answer)
-class AnswerAdmin(PublicLinkMixin, admin.ModelAdmin):
+class AnswerAdmin(PostAdmin):
     list_display = ["__str__", "question", "author", "score", "hidden", "created_at", "public_link"]
     list_filter = [VisibilityFilter]
     list_select_related = ["author", "question"]
     search_fields = ["body", "author__username"]
-    autocomplete_fields = ["author", "question"]
-    readonly_fields = [*MODERATED_FIELDS, "score", "created_at", "updated_at", "external_id"]
+    autocomplete_fields = ["author"]
+    # An answer moves to another thread only by a merge, which keeps both threads' counts.
+    readonly_fields = [
+        "question", *MODERATED_FIELDS, "score", "created_at", "updated_at", "external_id",
+    ]  # fmt: skip
     date_hierarchy = "created_at"
     inlines = [AnswerCommentInline]
     view_on_site = True
 
 
 @admin.register(Comment)
-class CommentAdmin(PublicLinkMixin, admin.ModelAdmin):
+class CommentAdmin(PostAdmin):
     list_display = ["__str__", "author", "hidden", "created_at", "public_link"]
     list_filter = [VisibilityFilter]
     list_select_related = ["author", "answer"]
     search_fields = ["body", "author__username"]
-    raw_id_fields = ["question", "answer"]
     autocomplete_fields = ["author"]
-    readonly_fields = [*MODERATED_FIELDS, "created_at"]
+    readonly_fields = ["question", "answer", *MODERATED_FIELDS, "created_at"]
     date_hierarchy = "created_at"
     view_on_site = True
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """Records the site keeps (votes behind scores, edit history): read, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -172,7 +281,7 @@ class RevisionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FaqEntry)
-class FaqEntryAdmin(admin.ModelAdmin):
+class FaqEntryAdmin(ModelAdmin):
     list_display = ["title", "order", "published", "updated_at"]
     list_editable = ["order", "published"]
     list_filter = ["published", "tags"]
@@ -188,7 +297,7 @@ class FaqEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchEvidence)
-class SearchEvidenceAdmin(admin.ModelAdmin):
+class SearchEvidenceAdmin(ModelAdmin):
     list_display = ["user", "query", "source", "created_at"]
     list_filter = ["source"]
     list_select_related = ["user"]
@@ -197,7 +306,7 @@ class SearchEvidenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(FaqEvidence)
-class FaqEvidenceAdmin(admin.ModelAdmin):
+class FaqEvidenceAdmin(ModelAdmin):
     list_display = ["user", "entry", "no_match_query", "created_at"]
     list_select_related = ["user", "entry"]
     search_fields = ["user__username", "no_match_query"]
@@ -216,7 +325,7 @@ class SimilarShownInline(admin.TabularInline):
 
 
 @admin.register(AskDraft)
-class AskDraftAdmin(admin.ModelAdmin):
+class AskDraftAdmin(ModelAdmin):
     """Drafts of the ask flow, read-only: what was typed and what it was shown."""
 
     list_display = ["__str__", "author", "status", "reached", "opened_solved", "updated_at"]

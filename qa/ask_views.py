@@ -8,6 +8,7 @@ and FAQ entries in place; without it, the same steps work as plain pages.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, cast
 
 from django.contrib import messages
@@ -24,9 +25,9 @@ from qa import selectors, services
 from qa.checklist import checklist_clean
 from qa.forms import AskForm, AskTopicForm, AskTriedForm, apply_service_errors, draft_of
 from qa.limits import PostingLimited, limited_response
-from qa.linter import Draft, blocking, lint_question
+from qa.linter import Draft, Hint, blocking, lint_question
 from qa.markdown import render_markdown
-from qa.models import AskDraft, FaqEvidence
+from qa.models import AskDraft
 from qa.search import similar_questions
 
 STEPS = {1: "Search first", 2: "Read the FAQ", 3: "What I tried", 4: "Review and post"}
@@ -34,6 +35,8 @@ STEP_FORMS: dict[int, type[AskTopicForm] | type[AskTriedForm]] = {1: AskTopicFor
 TOPIC_FIELDS = ("title", "body", "tags")
 TRIED_FIELDS = ("what_i_tried", "expected", "actual", "error_output", "environment")
 STEP_FIELDS = {1: TOPIC_FIELDS, 3: TRIED_FIELDS}
+FIELD_STEPS = {**dict.fromkeys(TOPIC_FIELDS, 1), **dict.fromkeys(TRIED_FIELDS, 3)}
+CHECKLIST_STEPS = {"searched": 1, "read_faq": 2, "tried_locally": 3}
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -60,7 +63,7 @@ def _suggestions(request: HttpRequest, draft: AskDraft | None, typed: Draft, tag
         tags=tags.replace(",", " ").split(),
     )
     services.evidence_record_search(
-        user=request.user, query=typed.title or typed.body[:300], source="similar"
+        user=request.user, query=typed.title or typed.body[:300], source="similar", draft=draft
     )
     if draft is not None and draft.pk:
         services.ask_draft_record_shown(draft=draft, questions=[s.question for s in similar])
@@ -71,22 +74,25 @@ def _suggestions(request: HttpRequest, draft: AskDraft | None, typed: Draft, tag
     }
 
 
-def _faq_step(request: HttpRequest, typed: Draft) -> dict[str, Any]:
+def _faq_step(request: HttpRequest, draft: AskDraft, typed: Draft) -> dict[str, Any]:
     """FAQ entries matching the draft first, then the others; which ones were opened."""
     matches = selectors.faq_matching(text=f"{typed.title} {typed.body[:2000]}")
     if not matches:
-        services.evidence_record_faq_no_match(user=request.user, query=typed.title[:300] or "-")
-    others = [e for e in selectors.faq_published() if e not in matches]
-    opened = set(
-        FaqEvidence.objects.filter(user=_member(request), entry__isnull=False).values_list(
-            "entry_id", flat=True
+        services.evidence_record_faq_no_match(
+            user=request.user, query=typed.title[:300] or "-", draft=draft
         )
-    )
+    others = [e for e in selectors.faq_published() if e not in matches]
+    opened = selectors.faq_opened_for_draft(author=_member(request), draft=draft)
     return {"faq_matches": matches, "faq_others": others, "faq_opened": opened}
 
 
-def _review(request: HttpRequest, draft: AskDraft) -> dict[str, Any]:
-    """The draft as it will look, the linter's hints, and what the checklist still lacks."""
+def _review(request: HttpRequest, draft: AskDraft, form: Any = None) -> dict[str, Any]:
+    """The draft as it will look, the linter's hints, and what the checklist still lacks.
+
+    Each problem is said once on the page: a pasted secret by its hint (which names the
+    field and line), a missing step in the banner unless the refused post named it, and
+    any other reason the post was refused in the form's errors.
+    """
     data = draft.data
     typed = draft_of(data)
     hints = lint_question(typed)
@@ -94,22 +100,48 @@ def _review(request: HttpRequest, draft: AskDraft) -> dict[str, Any]:
     try:
         checklist_clean(
             user=request.user,
+            draft=draft,
             data={k: data.get(k, "") for k in TRIED_FIELDS},
             title=typed.title,
             body=typed.body,
         )
     except ValidationError as error:
-        missing = error.message_dict
+        # Only the checklist's own steps: its refusal of a secret repeats a hint.
+        missing = {k: v for k, v in error.message_dict.items() if k in CHECKLIST_STEPS}
+    problems = _form_problems(form, typed, hints)
     return {
         "preview_html": render_markdown(typed.body),
         "hints": hints,
+        "hint_rows": [(hint, FIELD_STEPS.get(hint.field, 3)) for hint in hints],
         "blocked": bool(blocking(hints)),
+        "post_refused": bool(form is not None and form.errors),
+        "form_problems": problems,
         "missing": [
-            (STEPS[{"searched": 1, "read_faq": 2}.get(step, 3)], text)
+            (STEPS[CHECKLIST_STEPS[step]], text)
             for step, texts in missing.items()
             for text in texts
+            if f"{STEPS[CHECKLIST_STEPS[step]]}: {text}" not in problems
         ],
     }
+
+
+def _form_problems(form: Any, typed: Draft, hints: list[Hint]) -> list[str]:
+    """Why the post was refused, each reason once, leaving out the secrets the hints
+    already name. The service lints the stripped text, so its line numbers can differ
+    from the draft's; both wordings are left out."""
+    if form is None or not form.errors:
+        return []
+    stripped = Draft(**{name: value.strip() for name, value in asdict(typed).items()})
+    said = {hint.message for hint in (*blocking(hints), *blocking(lint_question(stripped)))}
+    problems: list[str] = []
+    for name, messages_ in form.errors.items():
+        field = form.fields.get(name)
+        label = f"{field.label or name.replace('_', ' ').capitalize()}: " if field else ""
+        for message in messages_:
+            text = f"{label}{message}"
+            if message not in said and text not in problems:
+                problems.append(text)
+    return problems
 
 
 def _render(
@@ -140,12 +172,12 @@ def _render(
             if draft.pk:
                 services.ask_draft_save(draft=draft, data={}, shown_for=_title_key(typed.title))
     elif step == 2:
-        context.update(_faq_step(request, typed))
+        context.update(_faq_step(request, draft, typed))
     elif step == 3:
         context["form"] = form or AskTriedForm(initial=data)
     else:
         context["form"] = form
-        context.update(_review(request, draft))
+        context.update(_review(request, draft, form))
     return render(request, "qa/ask.html", context, status=status)
 
 
@@ -200,6 +232,7 @@ def _post(request: HttpRequest, draft: AskDraft) -> HttpResponse:
         try:
             checklist = checklist_clean(
                 user=request.user,
+                draft=draft,
                 data=form.checklist_data(),
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],

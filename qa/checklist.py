@@ -4,6 +4,10 @@
   queries the client names must be among them.
 - read_faq: an FAQ entry this member opened (or a draft the FAQ had nothing for) in the
   last 24 hours; entry ids the client names must be entries this member opened.
+Evidence counts for the draft it was gathered for (evidence from the API or the search
+page belongs to no draft and counts for the next question) and for one question only:
+what an earlier question used, or what was gathered for another draft, does not count,
+and each search is stored once.
 - tried_locally: a real "what I tried" of at least 40 characters, not a placeholder.
 A pasted secret anywhere in the draft also blocks posting, naming the field and line.
 """
@@ -16,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
-from qa.linter import Draft, blocking, lint_question
-from qa.models import BODY_MAX, FaqEvidence, SearchEvidence
+from qa.linter import CJK_WEIGHT, Draft, blocking, lint_question, weighted_length
+from qa.models import BODY_MAX, AskDraft, FaqEvidence, SearchEvidence
 
 EVIDENCE_WINDOW = dt.timedelta(hours=24)
 TRIED_MIN_LENGTH = 40
@@ -33,8 +38,9 @@ HOW_TO = {
     "and look at the similar threads it shows.",
     "read_faq": "Read the FAQ: open at least one of the FAQ entries shown for your draft "
     "(if none is shown, that step counts as done once the list was checked).",
-    "tried_locally": f"Say what you tried, in at least {TRIED_MIN_LENGTH} characters: the "
-    "commands, changes or searches, and what each one did.",
+    "tried_locally": f"Say what you tried, in at least {TRIED_MIN_LENGTH} characters (about "
+    f"{TRIED_MIN_LENGTH // CJK_WEIGHT + 1} in Chinese): the commands, changes or searches, and "
+    "what each one did.",
 }
 
 
@@ -49,6 +55,9 @@ class Checklist:
     environment: str = ""
     search_queries: list[str] = field(default_factory=list)
     faq_entries: list[int] = field(default_factory=list)
+    # The evidence rows this checklist stands on, to be marked as used by the question.
+    search_evidence_ids: list[int] = field(default_factory=list)
+    faq_evidence_ids: list[int] = field(default_factory=list)
 
     def evidence(self) -> dict[str, Any]:
         return {"search_queries": self.search_queries, "faq_entries": self.faq_entries}
@@ -80,15 +89,32 @@ def _is_placeholder(text: str) -> bool:
 def tried_problem(text: str) -> str | None:
     """Why a "what I tried" does not count, or None when it does."""
     text = text.strip()
-    if len(text) < TRIED_MIN_LENGTH or _is_placeholder(text):
+    # Counted as the linter counts: a Chinese, Japanese or Korean character says more.
+    if weighted_length(text) < TRIED_MIN_LENGTH or _is_placeholder(text):
         return HOW_TO["tried_locally"]
     return None
 
 
+def _normalised(query: str) -> str:
+    return " ".join(query.lower().split())
+
+
+def _unique(queries: list[str]) -> list[str]:
+    """Each search once (ignoring case and spacing), in the order first run."""
+    return list({_normalised(q): q for q in reversed(queries)}.values())[::-1]
+
+
 def checklist_clean(
-    *, user: Any, data: Any, title: str, body: str, now: dt.datetime | None = None
+    *,
+    user: Any,
+    data: Any,
+    title: str,
+    body: str,
+    draft: AskDraft | None = None,
+    now: dt.datetime | None = None,
 ) -> Checklist:
-    """Validate a checklist against the evidence recorded for this member.
+    """Validate a checklist against the evidence recorded for this member and this
+    draft (None: asked through the API, with the evidence recorded there).
 
     Raises ValidationError with one message per failing step (searched, read_faq,
     tried_locally), or per field for wrong types and pasted secrets.
@@ -118,25 +144,35 @@ def checklist_clean(
     texts["environment"] = _text(data, "environment", max_length=500)
     since = (now or timezone.now()) - EVIDENCE_WINDOW
 
-    recorded_queries = list(
-        SearchEvidence.objects.filter(user=user, created_at__gte=since)
-        .order_by("-created_at")
-        .values_list("query", flat=True)[:50]
+    # This draft's evidence and what was gathered outside any draft (the API, the search
+    # page), never another draft's, nor what an earlier question used.
+    scope = Q(user=user, created_at__gte=since, question=None) & (
+        Q(draft=None) | Q(draft=draft) if draft is not None and draft.pk else Q(draft=None)
     )
-    normalised = {" ".join(q.lower().split()) for q in recorded_queries}
-    unknown = [q for q in queries if " ".join(q.lower().split()) not in normalised]
+    searches = list(
+        SearchEvidence.objects.filter(scope)
+        .order_by("created_at", "pk")
+        .values_list("pk", "query")[:200]
+    )
+    recorded_queries = _unique([query for _, query in searches])
+    normalised = {_normalised(q) for q in recorded_queries}
+    unknown = [q for q in queries if _normalised(q) not in normalised]
     if not recorded_queries:
-        errors["searched"] = "We have no search by you in the last 24 hours. " + HOW_TO["searched"]
+        errors["searched"] = (
+            "We have no search by you for this question in the last 24 hours (searches an "
+            "earlier question used do not count). " + HOW_TO["searched"]
+        )
     elif unknown:
         errors["searched"] = f"These searches were not run from your account: {unknown[:3]}."
 
-    faq = FaqEvidence.objects.filter(user=user, created_at__gte=since)
-    opened = set(faq.exclude(entry=None).values_list("entry_id", flat=True))
-    no_match = faq.filter(entry=None).exists()
+    reads = list(FaqEvidence.objects.filter(scope).values_list("pk", "entry_id"))
+    opened = {entry for _, entry in reads if entry is not None}
+    no_match = any(entry is None for _, entry in reads)
     strangers = [e for e in entries if e not in opened]
     if not opened and not no_match:
         errors["read_faq"] = (
-            "We have no FAQ reading by you in the last 24 hours. " + HOW_TO["read_faq"]
+            "We have no FAQ reading by you for this question in the last 24 hours. "
+            + HOW_TO["read_faq"]
         )
     elif strangers:
         errors["read_faq"] = f"You have not opened these FAQ entries: {strangers[:5]}."
@@ -152,6 +188,20 @@ def checklist_clean(
         raise ValidationError({hint.field: hint.message for hint in secrets})
     return Checklist(
         **texts,
-        search_queries=queries or recorded_queries[:10],
-        faq_entries=entries or sorted(opened)[:10],
+        search_queries=_unique(queries)[:10] if queries else recorded_queries[:10],
+        faq_entries=sorted(set(entries))[:10] if entries else sorted(opened)[:10],
+        search_evidence_ids=_used(searches, {_normalised(q) for q in queries}, _normalised),
+        faq_evidence_ids=_used(reads, set(entries), lambda entry: entry),
     )
+
+
+def _used(rows: list[tuple[int, Any]], named: set[Any], key: Any) -> list[int]:
+    """The evidence rows a question uses: those of the searches or entries the client
+    named (one row each, the oldest), else every row it stood on (the draft's)."""
+    if not named:
+        return [pk for pk, _ in rows]
+    first: dict[Any, int] = {}
+    for pk, value in rows:
+        if value is not None:
+            first.setdefault(key(value), pk)
+    return [pk for value, pk in first.items() if value in named]

@@ -20,7 +20,9 @@ One JSON object a line; users come before the posts that name them:
 - A second run of the same file updates the rows instead of duplicating them. The
   imported threads' tags, votes, accepted answers and scores then follow the file (votes
   cast here on those threads are replaced); hidden posts stay hidden, closed threads
-  stay closed, and answers posted here stay and are counted.
+  stay closed, and answers posted here stay. The answer count is then the thread's public
+  answers, as moderation counts them (qa.services.answer_counts_refresh): answers posted
+  here count, answers hidden or deleted here do not.
 - Titles over 150 characters are cut at a word; tag names are brought into our alphabet
   (lower case letters, digits and . + # -) and the first five kept; a member's vote on
   their own post is dropped.
@@ -48,8 +50,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, Count, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Case, Value, When
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
@@ -67,7 +68,7 @@ from qa.models import (
     Tag,
     Vote,
 )
-from qa.services import search_vectors_refresh
+from qa.services import answer_counts_refresh, search_vectors_refresh
 
 BATCH_SIZE = 500
 USER_BATCH_SIZE = 2000
@@ -427,10 +428,13 @@ class Importer:
         self._tag_ids({t for q in batch for t in q.tags})
         qids = self._upsert_questions(batch)
         self._replace_tags(batch, qids)
+        left = self._threads_losing_answers(batch, qids)
         aids = self._upsert_answers(batch, qids)
         comments = self._upsert_comments(batch, qids, aids)
         votes = self._replace_votes(batch, qids, aids)
         self._settle_threads(batch, qids, aids)
+        # Counted as moderation counts them, also on threads whose answers moved here.
+        answer_counts_refresh(question_ids=[*qids.values(), *left])
         search_vectors_refresh(question_ids=list(qids.values()))
 
         self.stats.questions += len(batch)
@@ -445,7 +449,7 @@ class Importer:
                 body_html=render_markdown(q.body), tag_names=" ".join(q.tags),
                 created_at=q.created_at, updated_at=q.created_at,
                 last_activity_at=q.last_activity(), view_count=q.views,
-                score=sum(q.votes.values()), answer_count=len(q.answers),
+                score=sum(q.votes.values()),
             )
             for q in batch
         ]  # fmt: skip
@@ -469,6 +473,18 @@ class Importer:
                 for q in batch
                 for name in q.tags
             ]
+        )
+
+    def _threads_losing_answers(
+        self, batch: list[ParsedQuestion], qids: dict[str, int]
+    ) -> set[int]:
+        """Threads outside this batch holding answers that the file now puts on one of its
+        threads (read before the answers move)."""
+        external = [a.external_id for q in batch for a in q.answers]
+        return set(
+            Answer.objects.filter(external_id__in=external)
+            .exclude(question_id__in=qids.values())
+            .values_list("question_id", flat=True)
         )
 
     def _upsert_answers(self, batch: list[ParsedQuestion], qids: dict[str, int]) -> dict[str, int]:
@@ -545,8 +561,7 @@ class Importer:
     def _settle_threads(
         self, batch: list[ParsedQuestion], qids: dict[str, int], aids: dict[str, int]
     ) -> None:
-        """Accepted answer and status from the file (a closed thread stays closed), and
-        the answer count from the database, which also holds answers posted here."""
+        """Accepted answer and status from the file (a closed thread stays closed)."""
         accepted = {
             qids[q.external_id]: aids[next(a.external_id for a in q.answers if a.accepted)]
             for q in batch
@@ -556,13 +571,6 @@ class Importer:
         Question.objects.filter(accepted_answer__in=accepted.values()).exclude(
             pk__in=accepted.keys()
         ).update(accepted_answer=None)
-        answer_count = (
-            Answer.objects.filter(question=OuterRef("pk"))
-            .order_by()
-            .values("question")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         Question.objects.filter(pk__in=qids.values()).update(
             accepted_answer=Case(
                 *(When(pk=qid, then=Value(aid)) for qid, aid in accepted.items()),
@@ -574,7 +582,6 @@ class Importer:
                 When(pk__in=list(accepted), then=Value(Question.Status.SOLVED)),
                 default=Value(Question.Status.OPEN),
             ),
-            answer_count=Coalesce(Subquery(answer_count), 0),
         )
 
     # -- driving ------------------------------------------------------------------

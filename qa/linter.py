@@ -2,16 +2,41 @@
 
 A pure function over the draft's text. Pasted secrets block posting until they are
 removed (the hint names the field and the line); everything else is advice.
+
+Many members write Chinese (or Japanese, or Korean): lengths are weighed so that a CJK
+character counts for about as much as a short Latin word, and "all capitals" is only
+said of a title whose Latin letters really are all upper case.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 MIN_TITLE_LENGTH = 15
+# One CJK character carries about what three Latin characters do (a two-character
+# Chinese word is about a five-letter English one), so a title of five of them is
+# as long as MIN_TITLE_LENGTH Latin characters.
+CJK_WEIGHT = 3
+CJK = re.compile(
+    "[\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs, compatibility
+    "\uac00-\ud7af"  # Hangul syllables
+    "\U00020000-\U0003134f]"  # CJK ideographs, extensions B to G
+)
+# What the member sees each field called on the ask form, for hints that name it.
+FIELD_LABELS = {
+    "title": "the title",
+    "body": "the body",
+    "what_i_tried": "“What I already tried”",
+    "expected": "“What I expected”",
+    "actual": "“What happened instead”",
+    "error_output": "the error output",
+    "environment": "the environment",
+}
 
 
 class Severity(StrEnum):
@@ -60,6 +85,12 @@ VAGUE_WORDS = re.compile(
     r"\b(help|urgent|asap|please|pls|plz|problem|issue|error|bug|question|"
     r"doesn'?t work|does not work|not working|broken|stuck|noob|newbie)\b",
     re.IGNORECASE,
+)
+# The same in Chinese ("help", "urgent", "experts", "error", "doesn't work", ...); CJK has
+# no word boundaries, so these match anywhere.
+CJK_VAGUE_WORDS = re.compile(
+    r"(求助|求救|救命|急求|紧急|很急|在线等|大神|大佬|帮忙|帮帮|请教|请问|有问题|出问题|问题|"
+    r"报错|出错|错误|不行|不能用|没用|失效)"
 )
 FILLER = re.compile(r"\b(i|my|me|a|an|the|with|in|on|it|is|this|need|can|someone|anyone)\b", re.I)
 
@@ -156,32 +187,61 @@ def _outside_fences(text: str) -> list[tuple[int, str]]:
     return lines
 
 
+def weighted_length(text: str) -> int:
+    """The length of a text in characters, a CJK character counting CJK_WEIGHT times."""
+    return len(text) + (CJK_WEIGHT - 1) * len(CJK.findall(text))
+
+
+def _latin_letters(text: str) -> list[str]:
+    return [c for c in text if c.isalpha() and unicodedata.name(c, "").startswith("LATIN")]
+
+
+def _is_shouting(title: str) -> bool:
+    """All capitals: enough Latin letters, every one upper case, and Latin text carrying
+    the title. Beside CJK text (which has no case), capitals are names such as SQL or
+    HTTP, not shouting."""
+    latin = _latin_letters(title)
+    if len(latin) < 5 or any(not c.isupper() for c in latin):
+        return False
+    return len(latin) > CJK_WEIGHT * len(CJK.findall(title))
+
+
+def _meaningful_words(title: str) -> int:
+    """Words that say something once vague words and filler are gone; CJK has no spaces,
+    so every two CJK characters of what remains count as a word."""
+    remaining = FILLER.sub(" ", VAGUE_WORDS.sub(" ", CJK_VAGUE_WORDS.sub(" ", title)))
+    latin = re.findall(r"[A-Za-z0-9_.\-]{3,}", remaining)
+    return len(latin) + len(CJK.findall(remaining)) // 2
+
+
 def _title_hints(title: str) -> list[Hint]:
     title = title.strip()
     hints: list[Hint] = []
-    letters = [c for c in title if c.isalpha()]
-    if len(letters) >= 5 and title.upper() == title:
+    if _is_shouting(title):
         hints.append(
             Hint("title-shouting", Severity.ADVICE, "title",
                  "The title is all capitals. Write it in normal case: it reads as calmer and "
                  "gets better answers.")
         )  # fmt: skip
-    if re.search(r"[!?]{2,}", title):
+    if re.search(r"[!?\uff01\uff1f]{2,}", title):  # also the full-width ! and ? of CJK input
         hints.append(
             Hint("title-punctuation", Severity.ADVICE, "title",
                  "Several ! or ? in the title make it sound urgent without saying more. "
                  "Name the problem instead.")
         )  # fmt: skip
-    remaining = FILLER.sub(" ", VAGUE_WORDS.sub(" ", title))
-    meaningful = re.findall(r"[A-Za-z0-9_.\-]{3,}", remaining)
-    if len(title) < MIN_TITLE_LENGTH:
+    vague = VAGUE_WORDS.search(title) or CJK_VAGUE_WORDS.search(title)
+    if weighted_length(title) < MIN_TITLE_LENGTH:
+        example = (
+            "数据库迁移失败提示表已存在"
+            if CJK.search(title)
+            else "migrate fails with 'relation does not exist' after renaming a model"
+        )
         hints.append(
             Hint("title-short", Severity.ADVICE, "title",
-                 f"The title is very short. Say what you were doing and what went wrong, "
-                 f"in at least {MIN_TITLE_LENGTH} characters, for example “migrate fails with "
-                 "'relation does not exist' after renaming a model”.")
+                 "The title is very short. Say what you were doing and what went wrong, "
+                 f"for example “{example}”.")
         )  # fmt: skip
-    elif VAGUE_WORDS.search(title) and len(meaningful) < 3:
+    elif vague and _meaningful_words(title) < 3:
         hints.append(
             Hint("title-vague", Severity.ADVICE, "title",
                  "The title says you need help but not with what. Name the tool, the action "
@@ -262,7 +322,17 @@ def _secret_in_line(line: str) -> str | None:
     return None
 
 
+def _where(field: str, number: int) -> str:
+    """'Line 3 of the body', or 'The title' for the one-line title."""
+    label = FIELD_LABELS.get(field, field)
+    if field == "title":
+        return label[0].upper() + label[1:]
+    return f"Line {number} of {label}"
+
+
 def _secret_hints(draft: Draft) -> list[Hint]:
+    """One hint per line with a secret (or a real-looking email address), naming the
+    field it is in and the line, so the member knows which box to fix."""
     hints: list[Hint] = []
     for field, text in draft.all_fields().items():
         for number, line in enumerate(text.splitlines(), start=1):
@@ -270,15 +340,15 @@ def _secret_hints(draft: Draft) -> list[Hint]:
             if what:
                 hints.append(
                     Hint("secret", Severity.BLOCK, field,
-                         f"Line {number} seems to contain {what}. Remove it (replace it with "
-                         "something like <redacted>) before posting, and revoke it: anything "
-                         "posted here is public.", number)
+                         f"{_where(field, number)} seems to contain {what}. Remove it (replace "
+                         "it with something like <redacted>) before posting, and revoke it: "
+                         "anything posted here is public.", number)
                 )  # fmt: skip
             elif EMAIL.search(line) and not EXAMPLE_DOMAINS.search(line):
                 hints.append(
                     Hint("email-address", Severity.ADVICE, field,
-                         f"Line {number} contains an email address. If it is a real person's, "
-                         "replace it with one at example.org.", number)
+                         f"{_where(field, number)} contains an email address. If it is a real "
+                         "person's, replace it with one at example.org.", number)
                 )  # fmt: skip
     return hints
 

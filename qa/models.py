@@ -63,6 +63,13 @@ class Tag(models.Model):
         return reverse("qa:tag-detail", kwargs={"slug": self.slug})
 
 
+def public(prefix: str = "") -> Q:
+    """The one rule for what everyone may see of a post: not hidden. Deleted and merged
+    posts are hidden too (check constraints), so this covers them. `prefix` reaches a
+    post through a relation, e.g. public("question__") for offers and claims."""
+    return Q(**{f"{prefix}hidden": False})
+
+
 class PostQuerySet(models.QuerySet[Any]):
     # Removed posts (deleted, or merged away) are hidden too, and gone even for their author.
     removed = Q(deleted_at__isnull=False)
@@ -75,11 +82,11 @@ class PostQuerySet(models.QuerySet[Any]):
         if user.is_authenticated and user_is_moderator(user=user):
             return self
         if user.is_authenticated:
-            return self.filter(Q(hidden=False) | (Q(author=user) & ~self.removed))
-        return self.filter(hidden=False)
+            return self.filter(public() | (Q(author=user) & ~self.removed))
+        return self.filter(public())
 
     def public(self) -> PostQuerySet:
-        return self.filter(hidden=False)
+        return self.filter(public())
 
 
 class QuestionQuerySet(PostQuerySet):
@@ -347,7 +354,12 @@ class FaqEntry(models.Model):
 
 
 class SearchEvidence(models.Model):
-    """A search or similar-threads query a member really ran: checklist evidence."""
+    """A search or similar-threads query a member really ran: checklist evidence.
+
+    Evidence belongs to the draft it was gathered for (the ask flow's draft; none for the
+    API and the search page), and to the question it was evidence for once posted, so
+    that it counts for one question only.
+    """
 
     class Source(models.TextChoices):
         SEARCH = "search", "Search"
@@ -358,6 +370,12 @@ class SearchEvidence(models.Model):
     )
     query = models.CharField(max_length=300)
     source = models.CharField(max_length=10, choices=Source.choices)
+    draft = models.ForeignKey(
+        "AskDraft", null=True, blank=True, on_delete=models.SET_NULL, related_name="searches"
+    )
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -375,6 +393,13 @@ class FaqEvidence(models.Model):
     )
     entry = models.ForeignKey(FaqEntry, null=True, blank=True, on_delete=models.CASCADE)
     no_match_query = models.CharField(max_length=300, blank=True)
+    # As for searches: the draft it was gathered for, the question it was evidence for.
+    draft = models.ForeignKey(
+        "AskDraft", null=True, blank=True, on_delete=models.SET_NULL, related_name="faq_reads"
+    )
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

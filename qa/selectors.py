@@ -13,11 +13,13 @@ from qa.models import (
     AskDraft,
     Comment,
     FaqEntry,
+    FaqEvidence,
     Question,
     Revision,
     SimilarShown,
     Tag,
     Vote,
+    public,
 )
 
 SORTS = {
@@ -142,7 +144,7 @@ def post_revisions(
 def tag_list() -> QuerySet[Tag]:
     """Tags with the number of visible threads under each, busiest first."""
     return Tag.objects.annotate(
-        question_count=Count("questions", filter=Q(questions__hidden=False))
+        question_count=Count("questions", filter=public("questions__"))
     ).order_by("-question_count", "name")
 
 
@@ -208,8 +210,20 @@ def deflection_counts(*, since: dt.datetime, now: dt.datetime | None = None) -> 
     return {**drafts, **shown}
 
 
-def ask_draft_open_exists(*, author: Any) -> bool:
-    return AskDraft.objects.filter(author=author, status=AskDraft.Status.OPEN).exists()
+def faq_opened_for_draft(*, author: Any, draft: AskDraft) -> set[int]:
+    """The FAQ entries that count as read for a draft: opened for it, or outside any
+    draft, and not used by an earlier question (qa.checklist)."""
+    drafts = Q(draft=None) | Q(draft=draft.pk) if draft.pk else Q(draft=None)
+    return set(
+        FaqEvidence.objects.filter(drafts, user=author, question=None)
+        .exclude(entry=None)
+        .values_list("entry_id", flat=True)
+    )
+
+
+def ask_draft_open(*, author: Any) -> AskDraft | None:
+    """The member's draft being written, if any (one at most, by a constraint)."""
+    return AskDraft.objects.filter(author=author, status=AskDraft.Status.OPEN).first()
 
 
 def newcomer_ids(*, user_ids: Any, now: dt.datetime | None = None) -> set[int]:

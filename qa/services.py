@@ -19,9 +19,10 @@ from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Notification, User
-from accounts.notifications import notify
+from accounts.models import User
+from accounts.notifications import About, notify
 from accounts.services import user_ensure_can_post, user_is_moderator
+from qa import notification_kinds as qa_kinds
 from qa.checklist import Checklist
 from qa.limits import ANSWER, QUESTION, comment_links_check, posting_limits_check
 from qa.markdown import render_markdown
@@ -43,6 +44,8 @@ from qa.models import (
     SimilarShown,
     Tag,
     Vote,
+    public,
+    thread_of,
 )
 
 TAG_NAME = re.compile(TAG_NAME_RE)
@@ -103,16 +106,96 @@ def search_vectors_refresh(*, question_ids: Sequence[int]) -> None:
 
 
 def answer_counts_refresh(*, question_ids: Sequence[int]) -> None:
-    """Recount the public answers of these questions (after a moderator hides, deletes,
-    restores or moves answers), so lists and "unanswered" agree with the thread."""
-    public = (
-        Answer.objects.filter(question=OuterRef("pk"), hidden=False)
+    """Set Question.answer_count of these questions from their answers, so lists and
+    "unanswered" agree with the thread.
+
+    The one definition of the count: the public answers (Answer.objects.public(); a
+    deleted answer is hidden too, by a constraint). Every recount goes through here:
+    moderation after it hides, deletes, restores or moves answers, and the importer for
+    the threads it writes. answer_post adds the one public answer it creates.
+    """
+    counted = (
+        Answer.objects.public()
+        .filter(question=OuterRef("pk"))
         .order_by()
         .values("question")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    Question.objects.filter(pk__in=question_ids).update(answer_count=Coalesce(Subquery(public), 0))
+    Question.objects.filter(pk__in=question_ids).update(answer_count=Coalesce(Subquery(counted), 0))
+
+
+# --- A post's moderation state ----------------------------------------------------------
+# The one place these columns are written. Who may, why, the audit record, notifications
+# and mentors' claims are moderation's (moderation.services calls these).
+
+Post = Question | Answer | Comment
+
+
+def post_visibility_set(*, post: Post, hidden: bool, **fields: Any) -> None:
+    """Show or hide a post, with deleted_at or merged_into when it is deleted, restored
+    or merged (the check constraints want a deleted or merged post hidden), keeping its
+    thread's public answer count true."""
+    allowed = {"deleted_at"} | ({"merged_into"} if isinstance(post, Question) else set())
+    if unknown := set(fields) - allowed:
+        raise TypeError(f"Not a visibility field: {sorted(unknown)}")
+    type(post).objects.filter(pk=post.pk).update(hidden=hidden, **fields)
+    post.hidden = hidden
+    for name, value in fields.items():
+        setattr(post, name, value)
+    if isinstance(post, Answer):
+        answer_counts_refresh(question_ids=[post.question_id])
+
+
+def question_closed_set(
+    *, question: Question, closed: bool, reason: str = "", duplicate_of: Question | None = None
+) -> Question:
+    """Close a thread with the reason shown on it (and the thread it duplicates), or
+    reopen it: solved again if it has an accepted answer, else open."""
+    if closed:
+        question.status = Question.Status.CLOSED
+        question.closed_reason, question.duplicate_of = reason[:200], duplicate_of
+    else:
+        question.status = (
+            Question.Status.SOLVED if question.accepted_answer_id else Question.Status.OPEN
+        )
+        question.closed_reason, question.duplicate_of = "", None
+    question.save(update_fields=["status", "closed_reason", "duplicate_of"])
+    return question
+
+
+def question_locked_set(*, question: Question, locked: bool) -> Question:
+    """Lock a thread (no new answers or comments) or unlock it."""
+    Question.objects.filter(pk=question.pk).update(locked=locked)
+    question.locked = locked
+    return question
+
+
+def question_merge_into(*, source: Question, target: Question) -> tuple[int, int]:
+    """Move a thread's answers and comments (with their votes, revisions and comments)
+    to another; whatever pointed at the source points at the target. The source is
+    closed and hidden, merged into the target; the target keeps its accepted answer or
+    takes the source's. Both are locked by the caller. Returns (answers, comments)."""
+    answers = Answer.objects.filter(question=source).update(question=target)
+    comments = Comment.objects.filter(question=source).update(question=target)
+    # Threads merged into or closed as duplicates of this one now point at the target.
+    Question.objects.filter(merged_into=source).update(merged_into=target)
+    Question.objects.filter(duplicate_of=source).update(duplicate_of=target)
+    accepted = source.accepted_answer_id
+    source.accepted_answer = None
+    if source.status != Question.Status.CLOSED:
+        source.status = Question.Status.CLOSED
+        source.closed_reason = f"Merged into thread {target.pk}"
+    source.save(update_fields=["accepted_answer", "status", "closed_reason"])
+    post_visibility_set(post=source, hidden=True, merged_into=target)
+    if accepted and target.accepted_answer_id is None:
+        target.accepted_answer_id = accepted
+        if target.status == Question.Status.OPEN:
+            target.status = Question.Status.SOLVED
+    target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
+    target.save(update_fields=["accepted_answer", "status", "last_activity_at"])
+    answer_counts_refresh(question_ids=[source.pk, target.pk])
+    return answers, comments
 
 
 def _ensure_can_edit(*, editor: User, author_id: int) -> None:
@@ -169,6 +252,12 @@ def question_ask(
     )
     question.tags.set(tag_objects)
     search_vectors_refresh(question_ids=[question.pk])
+    if checklist:
+        # The evidence is this question's now: it counts for no later question.
+        SearchEvidence.objects.filter(pk__in=checklist.search_evidence_ids).update(
+            question=question
+        )
+        FaqEvidence.objects.filter(pk__in=checklist.faq_evidence_ids).update(question=question)
     return question
 
 
@@ -264,10 +353,11 @@ def answer_post(*, author: User, question: Question, body: str, limits: bool = T
         answer_count=F("answer_count") + 1, last_activity_at=now
     )
     notify(
-        kind=Notification.Kind.NEW_ANSWER,
+        kind=qa_kinds.NEW_ANSWER,
         recipients=[question.author_id],
         exclude=[author.pk],
         dedupe_key=f"answer:{answer.pk}",
+        about=About(question=question.pk, answer=answer.pk),
         thread_key=f"question:{question.pk}",
         payload=_event_payload(question, author, body, f"#answer-{answer.pk}"),
     )
@@ -308,6 +398,21 @@ def answer_edit(*, editor: User, answer: Answer, body: str) -> Answer:
 
 
 @transaction.atomic
+def comment_edit(*, editor: User, comment: Comment, body: str) -> Comment:
+    """Edit a comment (its author or a moderator); the text is rendered again by the safe
+    renderer. Comments keep no revisions: Revision holds questions and answers."""
+    _ensure_can_edit(editor=editor, author_id=comment.author_id)
+    body = clean_text(body, field="body", max_length=COMMENT_MAX)
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if body == comment.body:
+        return comment
+    comment.body, comment.body_html = body, render_markdown(body)
+    comment.save(update_fields=["body", "body_html"])
+    Question.objects.filter(pk=thread_of(comment).pk).update(last_activity_at=timezone.now())
+    return comment
+
+
+@transaction.atomic
 def comment_post(
     *, author: User, body: str, question: Question | None = None, answer: Answer | None = None
 ) -> Comment:
@@ -333,22 +438,25 @@ def comment_post(
     Question.objects.filter(pk=thread_id).update(last_activity_at=now)
     payload = _event_payload(thread, author, body, f"#comment-{comment.pk}")
     thread_key = f"question:{thread.pk}"
+    about = About(question=thread.pk, answer=answer.pk if answer else None, comment=comment.pk)
     told = [author.pk]
     if answer is not None:
         notify(
-            kind=Notification.Kind.ANSWER_COMMENT,
+            kind=qa_kinds.ANSWER_COMMENT,
             recipients=[answer.author_id],
             exclude=told,
             dedupe_key=f"comment:{comment.pk}",
+            about=about,
             thread_key=thread_key,
             payload=payload,
         )
         told.append(answer.author_id)  # an asker who wrote that answer hears of it once
     notify(
-        kind=Notification.Kind.NEW_COMMENT,
+        kind=qa_kinds.NEW_COMMENT,
         recipients=[thread.author_id],
         exclude=told,
         dedupe_key=f"comment:{comment.pk}",
+        about=about,
         thread_key=thread_key,
         payload=payload,
     )
@@ -409,10 +517,11 @@ def answer_accept(*, user: User, answer: Answer) -> Question:
     question.last_activity_at = timezone.now()
     question.save(update_fields=["accepted_answer", "status", "last_activity_at"])
     notify(
-        kind=Notification.Kind.ANSWER_ACCEPTED,
+        kind=qa_kinds.ANSWER_ACCEPTED,
         recipients=[answer.author_id],
         exclude=[user.pk],
         dedupe_key=f"accepted:{answer.pk}",
+        about=About(question=question.pk, answer=answer.pk),
         thread_key=f"question:{question.pk}",
         payload=_event_payload(question, user, answer.body, f"#answer-{answer.pk}"),
     )
@@ -422,24 +531,36 @@ def answer_accept(*, user: User, answer: Answer) -> Question:
 EVIDENCE_DAYS = 30
 
 
-def evidence_record_search(*, user: Any, query: str, source: str) -> None:
-    """Record, for a signed-in member, a search or similar-threads query they ran."""
+def evidence_record_search(
+    *, user: Any, query: str, source: str, draft: AskDraft | None = None
+) -> None:
+    """Record, for a signed-in member, a search or similar-threads query they ran, for
+    the ask-flow draft it was run for (if any)."""
     query = " ".join(query.replace("\x00", "").split())[:300]
     if user.is_authenticated and query:
-        SearchEvidence.objects.create(user=user, query=query, source=source)
+        SearchEvidence.objects.create(
+            user=user, query=query, source=source, draft=_own_draft(user, draft)
+        )
 
 
-def evidence_record_faq_view(*, user: Any, entry: FaqEntry) -> None:
-    """Record that a signed-in member opened an FAQ entry."""
+def evidence_record_faq_view(*, user: Any, entry: FaqEntry, draft: AskDraft | None = None) -> None:
+    """Record that a signed-in member opened an FAQ entry (for their draft, if any)."""
     if user.is_authenticated:
-        FaqEvidence.objects.create(user=user, entry=entry)
+        FaqEvidence.objects.create(user=user, entry=entry, draft=_own_draft(user, draft))
 
 
-def evidence_record_faq_no_match(*, user: Any, query: str) -> None:
+def evidence_record_faq_no_match(*, user: Any, query: str, draft: AskDraft | None = None) -> None:
     """Record that no FAQ entry matched a member's draft (which satisfies that step)."""
     query = " ".join(query.replace("\x00", "").split())[:300]
     if user.is_authenticated and query:
-        FaqEvidence.objects.create(user=user, no_match_query=query)
+        FaqEvidence.objects.create(user=user, no_match_query=query, draft=_own_draft(user, draft))
+
+
+def _own_draft(user: Any, draft: AskDraft | None) -> AskDraft | None:
+    """Evidence is only ever filed under the member's own open draft."""
+    if draft is None or not draft.pk or draft.author_id != user.pk:
+        return None
+    return draft
 
 
 def evidence_purge(*, now: dt.datetime | None = None) -> int:
@@ -462,13 +583,13 @@ def followup_reminders_send(*, now: dt.datetime | None = None, limit: int = 500)
     now = now or timezone.now()
     cutoff = now - settings.QA_FOLLOWUP_REMINDER_AFTER
     answered = Answer.objects.filter(
-        question=OuterRef("pk"), hidden=False, created_at__lte=cutoff
+        public(), question=OuterRef("pk"), created_at__lte=cutoff
     ).exclude(author=OuterRef("author"))
     due = list(
         Question.objects.filter(
+            public(),
             status=Question.Status.OPEN,
             accepted_answer__isnull=True,
-            hidden=False,
             followup_reminded_at__isnull=True,
             answer_count__gt=0,
         )
@@ -485,9 +606,10 @@ def followup_reminders_send(*, now: dt.datetime | None = None, limit: int = 500)
                 continue
             question = Question.objects.only("pk", "title", "author_id").get(pk=pk)
             notify(
-                kind=Notification.Kind.FOLLOWUP_REMINDER,
+                kind=qa_kinds.FOLLOWUP_REMINDER,
                 recipients=[question.author_id],
                 dedupe_key=f"followup:{question.pk}",
+                about=About(question=question.pk),
                 thread_key=f"question:{question.pk}",
                 payload={
                     "question_id": question.pk,

@@ -319,10 +319,9 @@ def faq_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """An FAQ entry; opening it counts as having read it, for the ask checklist. With htmx
     (opened in place on the ask page) only its body."""
     entry = get_object_or_404(selectors.faq_published(), slug=slug)
-    services.evidence_record_faq_view(user=request.user, entry=entry)
+    # Read while a question is being drafted, it is that draft's evidence.
+    draft = selectors.ask_draft_open(author=request.user) if request.user.is_authenticated else None
+    services.evidence_record_faq_view(user=request.user, entry=entry, draft=draft)
     if request.htmx:
         return render(request, "qa/faq_detail.html#entry", {"entry": entry})
-    has_draft = request.user.is_authenticated and selectors.ask_draft_open_exists(
-        author=request.user
-    )
-    return render(request, "qa/faq_detail.html", {"entry": entry, "has_draft": has_draft})
+    return render(request, "qa/faq_detail.html", {"entry": entry, "has_draft": draft is not None})

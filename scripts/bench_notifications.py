@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from accounts.models import Notification, User
 from accounts.notifications import notify
 from community.celery import app
+from qa import notification_kinds as qa_kinds
 from tests.processes import SmtpSink, celery_worker
 
 COUNT = int(os.environ.get("BENCH_EMAILS", "500"))
@@ -36,7 +37,7 @@ members = list(User.objects.filter(username__startswith="bench-mail-")[:COUNT])
 with transaction.atomic():
     for member in members:
         notify(
-            kind=Notification.Kind.NEW_ANSWER,
+            kind=qa_kinds.NEW_ANSWER,
             recipients=[member.pk],
             dedupe_key=f"bench:{member.pk}:{time.time_ns()}",
             payload={"title": "A benchmark thread", "url": "/questions/1/"},

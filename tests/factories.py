@@ -91,3 +91,45 @@ def ready_to_ask(user: User) -> dict[str, Any]:
         "actual": "CommandError: Conflicting migrations detected.",
         "environment": "Ubuntu 24.04, Python 3.13, Django 6.1",
     }
+
+
+def api(user: User | None = None) -> Any:
+    """An API client, authenticated as the member when one is given."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+MENTOR_PROFILE: dict[str, Any] = {
+    "expertise": {"django": 3, "orm": 2},
+    "capacity": 2,
+    "languages": ["en"],
+    "time_zone": "Europe/Berlin",
+    "availability": [{"day": 0, "start": "18:00", "end": "21:00"}],
+    "bio": "Django since 1.4.",
+}
+
+
+def _django_tag() -> Any:
+    return TagFactory(name="django")
+
+
+def approved_mentor(capacity: int = 2, **changes: Any) -> User:
+    """A member whose application to mentor django threads staff approved."""
+    from mentoring.services import mentor_apply, mentor_approve
+
+    _django_tag()
+    user = UserFactory(**changes)
+    profile = mentor_apply(
+        user=user, **{**MENTOR_PROFILE, "capacity": capacity, "expertise": {"django": 3}}
+    )
+    mentor_approve(profile=profile, by=UserFactory(is_staff=True))
+    return user
+
+
+def django_thread(**fields: Any) -> Any:
+    """A question tagged django, the tag approved_mentor's mentors know."""
+    return question(tags=[_django_tag()], **fields)

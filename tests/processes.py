@@ -31,12 +31,15 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        # Exactly the bytes that came over the wire, for checking headers as sent.
+        self.raw: list[bytes] = []
         self._arrived = threading.Condition()
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._arrived:
+            self.raw.append(envelope.original_content)
             self.messages.append(message_from_bytes(envelope.original_content))
             self._arrived.notify_all()
         return "250 Message accepted for delivery"

@@ -25,6 +25,7 @@ from accounts.api.serializers import (
     TokenOutput,
 )
 from accounts.models import User
+from community.api_schema import error_response
 
 
 class TokenObtainApi(APIView):
@@ -37,7 +38,16 @@ class TokenObtainApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput})
+    # No authentication runs here, so these are spelled out rather than added by the schema.
+    @extend_schema(
+        request=TokenInput,
+        responses={
+            200: TokenOutput,
+            401: error_response(401, "Wrong username or password."),
+            403: error_response(403, "The account is suspended, or its email is not verified."),
+            429: error_response(429, "Too many failed attempts; wait a few minutes."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -95,6 +105,7 @@ class NotificationListApi(APIView):
     """My notifications, newest first; `?unread=1` for the unread ones only."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[OpenApiParameter("unread", bool, required=False)],
@@ -103,7 +114,7 @@ class NotificationListApi(APIView):
     def get(self, request: Request) -> Response:
         unread = request.query_params.get("unread", "") in ("1", "true")
         rows = selectors.notifications_of(user=cast(User, request.user), unread_only=unread)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
 

@@ -4,20 +4,21 @@ from typing import Any
 
 from rest_framework import serializers
 
+from community.api import StorableJSONField
 from mentoring.models import Claim, MentorProfile
 
 
 class ProfileInput(serializers.Serializer):
     """The editable fields; the service validates their values and names each bad one."""
 
-    bio = serializers.JSONField(required=False)
-    capacity = serializers.JSONField(required=False)
-    languages = serializers.JSONField(required=False)
-    time_zone = serializers.JSONField(required=False)
-    availability = serializers.JSONField(required=False)
-    accepting = serializers.JSONField(required=False)
+    bio = StorableJSONField(required=False)
+    capacity = StorableJSONField(required=False)
+    languages = StorableJSONField(required=False)
+    time_zone = StorableJSONField(required=False)
+    availability = StorableJSONField(required=False)
+    accepting = StorableJSONField(required=False)
     away_until = serializers.DateTimeField(required=False, allow_null=True)
-    expertise = serializers.JSONField(
+    expertise = StorableJSONField(
         required=False, help_text='Tag names with levels 1-3, e.g. {"django": 3, "orm": 2}.'
     )
 
@@ -90,7 +91,8 @@ class QueueItemOutput(serializers.Serializer):
         """The checklist at a glance: what the asker searched and tried."""
         q = item.question
         return {
-            "searched": q.checklist_evidence.get("search_queries", []),
+            # Whether the asker searched first; what they searched for is for moderators.
+            "searched": bool(q.checklist_evidence.get("search_queries")),
             "faq_entries_opened": len(q.checklist_evidence.get("faq_entries", [])),
             "what_i_tried": q.what_i_tried[:300],
         }
@@ -171,3 +173,21 @@ class UnservedTagOutput(serializers.Serializer):
     tag = serializers.CharField()
     threads = serializers.IntegerField(help_text="Threads escalated with no eligible mentor.")
     mentors = serializers.IntegerField(help_text="Approved mentors with this tag today.")
+
+
+DAYS_MESSAGE = "Use a whole number of days from 1 to 365."
+
+
+class DaysInput(serializers.Serializer):
+    # A serializer field, not str.isdigit(): that accepts digits such as "²" int() refuses.
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        default=30,
+        help_text="How many days back to look.",
+        error_messages={
+            "invalid": DAYS_MESSAGE,
+            "min_value": DAYS_MESSAGE,
+            "max_value": DAYS_MESSAGE,
+        },
+    )

@@ -15,14 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from community.api_schema import error_response
 from mentoring import selectors, services
 from mentoring.api import serializers as s
 from mentoring.models import Claim, MentorProfile, Offer
 from qa.models import Question
-
-
-def _conflict(error: services.ClaimConflict) -> Response:
-    return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
 
 
 class MentorMeApi(APIView):
@@ -37,14 +34,14 @@ class MentorMeApi(APIView):
             .first()
         )
 
-    @extend_schema(responses=s.ProfileOutput)
+    @extend_schema(responses={200: s.ProfileOutput, 404: error_response(404, "Not applied yet.")})
     def get(self, request: Request) -> Response:
         profile = self._profile(request)
         if profile is None:
             raise NotFound("You have not applied to mentor; PUT your profile to apply.")
         return Response(s.ProfileOutput(profile).data)
 
-    @extend_schema(request=s.ProfileInput, responses=s.ProfileOutput)
+    @extend_schema(request=s.ProfileInput, responses={200: s.ProfileOutput, 201: s.ProfileOutput})
     def put(self, request: Request) -> Response:
         data = s.ProfileInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -78,7 +75,7 @@ class MentorMatchesApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=s.MatchOutput(many=True))
+    @extend_schema(responses={200: s.MatchOutput(many=True), 403: error_response(403)})
     def get(self, request: Request, question_id: int) -> Response:
         question = get_object_or_404(
             Question.objects.visible_to(request.user).select_related("author"), pk=question_id
@@ -95,13 +92,10 @@ class ClaimCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={201: s.ClaimOutput})
+    @extend_schema(request=None, responses={201: s.ClaimOutput, 409: error_response(409)})
     def post(self, request: Request, question_id: int) -> Response:
         question = get_object_or_404(Question.objects.visible_to(request.user), pk=question_id)
-        try:
-            claim = services.claim_create(mentor=cast(User, request.user), question=question)
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        claim = services.claim_create(mentor=cast(User, request.user), question=question)
         return Response(s.ClaimOutput(claim).data, status=status.HTTP_201_CREATED)
 
 
@@ -110,17 +104,14 @@ class ClaimReleaseApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.ReleaseInput, responses=s.ClaimOutput)
+    @extend_schema(request=s.ReleaseInput, responses={200: s.ClaimOutput, 409: error_response(409)})
     def post(self, request: Request, claim_id: int) -> Response:
         claim = get_object_or_404(Claim.objects.select_related("mentor"), pk=claim_id)
         data = s.ReleaseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            claim = services.claim_release(
-                claim=claim, by=cast(User, request.user), reason=data.validated_data["reason"]
-            )
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        claim = services.claim_release(
+            claim=claim, by=cast(User, request.user), reason=data.validated_data["reason"]
+        )
         return Response(s.ClaimOutput(claim).data)
 
 
@@ -129,7 +120,7 @@ class MentorQueueApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=s.QueueItemOutput(many=True))
+    @extend_schema(responses={200: s.QueueItemOutput(many=True), 403: error_response(403)})
     def get(self, request: Request) -> Response:
         user = cast(User, request.user)
         if not MentorProfile.objects.filter(
@@ -144,15 +135,12 @@ class OfferListApi(APIView):
     """Threads offered to me, newest first, with the reasons I was picked."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=s.OfferOutput(many=True))
     def get(self, request: Request) -> Response:
-        offers = (
-            Offer.objects.filter(mentor=cast(User, request.user), question__hidden=False)
-            .select_related("question")
-            .order_by("-created_at", "-pk")
-        )
-        paginator = PageNumberPagination()
+        offers = selectors.mentor_offers(mentor=cast(User, request.user))
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(offers, request, view=self)
         return paginator.get_paginated_response(s.OfferOutput(page, many=True).data)
 
@@ -162,13 +150,10 @@ class OfferDeclineApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=s.OfferOutput)
+    @extend_schema(request=None, responses={200: s.OfferOutput, 409: error_response(409)})
     def post(self, request: Request, offer_id: int) -> Response:
         offer = get_object_or_404(Offer.objects.select_related("question"), pk=offer_id)
-        try:
-            offer = services.offer_decline(offer=offer, by=cast(User, request.user))
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        offer = services.offer_decline(offer=offer, by=cast(User, request.user))
         return Response(s.OfferOutput(offer).data)
 
 
@@ -181,12 +166,9 @@ class ClaimExtendApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=s.ClaimOutput)
+    @extend_schema(request=None, responses={200: s.ClaimOutput, 409: error_response(409)})
     def post(self, request: Request, claim_id: int) -> Response:
-        try:
-            claim = services.claim_extend(claim=_held_claim(claim_id), by=cast(User, request.user))
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        claim = services.claim_extend(claim=_held_claim(claim_id), by=cast(User, request.user))
         return Response(s.ClaimOutput(claim).data)
 
 
@@ -195,7 +177,7 @@ class ClaimHandoffApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.HandoffInput, responses={201: s.ClaimOutput})
+    @extend_schema(request=s.HandoffInput, responses={201: s.ClaimOutput, 409: error_response(409)})
     def post(self, request: Request, claim_id: int) -> Response:
         claim = _held_claim(claim_id)
         data = s.HandoffInput(data=request.data)
@@ -203,15 +185,12 @@ class ClaimHandoffApi(APIView):
         target = User.objects.filter(username=data.validated_data["mentor"]).first()
         if target is None:
             raise ValidationError({"mentor": "No member with that username."})
-        try:
-            new = services.claim_handoff(
-                claim=claim,
-                by=cast(User, request.user),
-                to=target,
-                note=data.validated_data["note"],
-            )
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        new = services.claim_handoff(
+            claim=claim,
+            by=cast(User, request.user),
+            to=target,
+            note=data.validated_data["note"],
+        )
         return Response(s.ClaimOutput(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -220,20 +199,19 @@ class FeedbackApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.FeedbackInput, responses={201: s.FeedbackOutput})
+    @extend_schema(
+        request=s.FeedbackInput, responses={201: s.FeedbackOutput, 409: error_response(409)}
+    )
     def post(self, request: Request, claim_id: int) -> Response:
         claim = _held_claim(claim_id)
         data = s.FeedbackInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            feedback = services.feedback_give(
-                claim=claim,
-                by=cast(User, request.user),
-                rating=data.validated_data["rating"],
-                comment=data.validated_data.get("comment", ""),
-            )
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        feedback = services.feedback_give(
+            claim=claim,
+            by=cast(User, request.user),
+            rating=data.validated_data["rating"],
+            comment=data.validated_data.get("comment", ""),
+        )
         return Response(s.FeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
 
 
@@ -242,7 +220,9 @@ class MentorFiguresApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=s.MentorFiguresOutput)
+    @extend_schema(
+        responses={200: s.MentorFiguresOutput, 404: error_response(404, "No mentor profile.")}
+    )
     def get(self, request: Request) -> Response:
         user = cast(User, request.user)
         if not MentorProfile.objects.filter(user=user).exists():
@@ -255,12 +235,12 @@ class UnservedTagsApi(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(responses=s.UnservedTagOutput(many=True))
+    @extend_schema(parameters=[s.DaysInput], responses=s.UnservedTagOutput(many=True))
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("days", "30")
-        if not raw.isdigit() or not 1 <= int(raw) <= 365:
-            raise ValidationError({"days": "Use a whole number of days from 1 to 365."})
-        return Response(s.UnservedTagOutput(selectors.unserved_tags(days=int(raw)), many=True).data)
+        params = s.DaysInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        days = params.validated_data["days"]
+        return Response(s.UnservedTagOutput(selectors.unserved_tags(days=days), many=True).data)
 
 
 class MentorshipListApi(APIView):
@@ -268,28 +248,28 @@ class MentorshipListApi(APIView):
     long-term mentorship with goals (201); 409 when one is already open with them."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses=s.MentorshipOutput(many=True))
     def get(self, request: Request) -> Response:
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.mentorships_of(user=request.user), request, view=self
         )
         return paginator.get_paginated_response(s.MentorshipOutput(page, many=True).data)
 
-    @extend_schema(request=s.MentorshipInput, responses={201: s.MentorshipOutput})
+    @extend_schema(
+        request=s.MentorshipInput, responses={201: s.MentorshipOutput, 409: error_response(409)}
+    )
     def post(self, request: Request) -> Response:
         data = s.MentorshipInput(data=request.data)
         data.is_valid(raise_exception=True)
         mentor = User.objects.filter(username=data.validated_data["mentor"]).first()
         if mentor is None:
             raise ValidationError({"mentor": "No member with that username."})
-        try:
-            mentorship = services.mentorship_request(
-                mentee=cast(User, request.user), mentor=mentor, goals=data.validated_data["goals"]
-            )
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        mentorship = services.mentorship_request(
+            mentee=cast(User, request.user), mentor=mentor, goals=data.validated_data["goals"]
+        )
         return Response(s.MentorshipOutput(mentorship).data, status=status.HTTP_201_CREATED)
 
 
@@ -299,19 +279,19 @@ class _MentorshipStep(APIView):
     permission_classes = [IsAuthenticated]
     step = ""  # accept, decline or end (services.MENTORSHIP_STEPS)
 
-    @extend_schema(request=s.MentorshipNoteInput, responses=s.MentorshipOutput)
+    @extend_schema(
+        request=s.MentorshipNoteInput,
+        responses={200: s.MentorshipOutput, 409: error_response(409)},
+    )
     def post(self, request: Request, mentorship_id: int) -> Response:
         user = cast(User, request.user)
         mentorship = get_object_or_404(selectors.mentorships_of(user=user), pk=mentorship_id)
         data = s.MentorshipNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            mentorship = services.mentorship_step(
-                mentorship=mentorship, by=user, step=self.step,
-                note=data.validated_data.get("note", ""),
-            )  # fmt: skip
-        except services.ClaimConflict as error:
-            return _conflict(error)
+        mentorship = services.mentorship_step(
+            mentorship=mentorship, by=user, step=self.step,
+            note=data.validated_data.get("note", ""),
+        )  # fmt: skip
         return Response(s.MentorshipOutput(mentorship).data)
 
 

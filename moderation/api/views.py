@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from community.api_schema import error_response
 from moderation import services
 from moderation.models import Flag
 from moderation.views import duplicate_target, visible_post
@@ -49,7 +50,7 @@ class FlagCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=FlagInput, responses={201: FlagOutput})
+    @extend_schema(request=FlagInput, responses={201: FlagOutput, 409: error_response(409)})
     def post(self, request: Request) -> Response:
         data = FlagInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -61,14 +62,11 @@ class FlagCreateApi(APIView):
             raise ValidationError(
                 {kind: f"There is no {kind} {data.validated_data[kind]}."}
             ) from None
-        try:
-            flag = services.flag_create(
-                flagger=user,
-                post=post,
-                reason=data.validated_data["reason"],
-                note=data.validated_data.get("note", ""),
-                duplicate_of=duplicate_target(data.validated_data.get("duplicate_of"), user),
-            )
-        except services.FlagConflict as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        flag = services.flag_create(
+            flagger=user,
+            post=post,
+            reason=data.validated_data["reason"],
+            note=data.validated_data.get("note", ""),
+            duplicate_of=duplicate_target(data.validated_data.get("duplicate_of"), user),
+        )
         return Response(FlagOutput(flag).data, status=status.HTTP_201_CREATED)

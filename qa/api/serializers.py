@@ -5,7 +5,7 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 
-from community.api import UNSTORABLE, UNSTORABLE_MESSAGE
+from community.api import StrictCharField
 from qa.models import (
     BODY_MAX,
     COMMENT_MAX,
@@ -18,24 +18,6 @@ from qa.models import (
     Tag,
 )
 from qa.search import MARK_START, MARK_STOP
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans and other non-strings instead of casting,
-    and text the database cannot store."""
-
-    default_error_messages = {
-        **serializers.CharField.default_error_messages,
-        "not_a_string": "Give text here.",
-        "unstorable": UNSTORABLE_MESSAGE,
-    }
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("not_a_string")
-        if UNSTORABLE.search(data):
-            self.fail("unstorable")
-        return super().to_internal_value(data)
 
 
 class AuthorOutput(serializers.Serializer):

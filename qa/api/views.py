@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from community.api_schema import error_response
 from qa import selectors, services
 from qa.api import serializers as s
 from qa.checklist import checklist_clean
@@ -29,12 +30,19 @@ class QaApi(APIView):
     """What every Q&A endpoint shares (the strict JSON parser is the project default)."""
 
 
+class QaListApi(QaApi):
+    """A list answered one page at a time; the schema documents the page object
+    (count, next, previous, results) because `pagination_class` is set."""
+
+    pagination_class = PageNumberPagination
+
+
 def _member(request: Request) -> User:
     return cast(User, request.user)
 
 
-def _paginated(request: Request, view: APIView, queryset: Any, output: type) -> Response:
-    paginator = PageNumberPagination()
+def _paginated(request: Request, view: QaListApi, queryset: Any, output: type) -> Response:
+    paginator = view.pagination_class()
     page: Any = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(output(page, many=True).data)
 
@@ -72,11 +80,10 @@ LIST_PARAMETERS = [
     OpenApiParameter("tag", str, description="A tag's slug."),
     OpenApiParameter("status", str, enum=["open", "solved", "unanswered", "closed"]),
     OpenApiParameter("sort", str, enum=["newest", "active", "votes", "unanswered"]),
-    OpenApiParameter("page", int),
 ]
 
 
-class QuestionListCreateApi(QaApi):
+class QuestionListCreateApi(QaListApi):
     permission_classes = [IsAuthenticatedOrReadOnly]
 
     @extend_schema(parameters=LIST_PARAMETERS, responses=s.QuestionOutput(many=True))
@@ -96,7 +103,9 @@ class QuestionListCreateApi(QaApi):
         services.evidence_record_search(user=request.user, query=query, source="search")
         return _paginated(request, self, found, s.QuestionOutput)
 
-    @extend_schema(request=s.QuestionInput, responses={201: s.QuestionDetailOutput})
+    @extend_schema(
+        request=s.QuestionInput, responses={201: s.QuestionDetailOutput, 429: error_response(429)}
+    )
     def post(self, request: Request) -> Response:
         data = s.QuestionInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -145,7 +154,7 @@ class QuestionDetailApi(QaApi):
 class AnswerCreateApi(QaApi):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=s.BodyInput, responses={201: s.AnswerOutput})
+    @extend_schema(request=s.BodyInput, responses={201: s.AnswerOutput, 429: error_response(429)})
     def post(self, request: Request, question_id: int) -> Response:
         question = _question(request, question_id)
         data = s.BodyInput(data=request.data)
@@ -206,9 +215,9 @@ class SolutionNoteApi(QaApi):
         return _thread_response(request, question)
 
 
-class SearchApi(QaApi):
+class SearchApi(QaListApi):
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("page", int)],
+        parameters=[OpenApiParameter("q", str, required=True)],
         responses=s.SearchHitOutput(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -221,8 +230,8 @@ class SearchApi(QaApi):
         return _paginated(request, self, result.questions, s.SearchHitOutput)
 
 
-class TagListApi(QaApi):
-    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=s.TagOutput(many=True))
+class TagListApi(QaListApi):
+    @extend_schema(responses=s.TagOutput(many=True))
     def get(self, request: Request) -> Response:
         return _paginated(request, self, selectors.tag_list(), s.TagOutput)
 
@@ -251,11 +260,8 @@ class SimilarApi(QaApi):
         return Response(s.SimilarOutput(results, many=True).data)
 
 
-class FaqListApi(QaApi):
-    @extend_schema(
-        parameters=[OpenApiParameter("q", str), OpenApiParameter("page", int)],
-        responses=s.FaqOutput(many=True),
-    )
+class FaqListApi(QaListApi):
+    @extend_schema(parameters=[OpenApiParameter("q", str)], responses=s.FaqOutput(many=True))
     def get(self, request: Request) -> Response:
         params = s.FaqListInput(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -1,21 +1,20 @@
-"""Helpers for the account emails that are queued for the Celery worker on commit."""
+"""Helpers for the account emails, which wait in the notification outbox for the worker."""
 
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Any
 
-from accounts.tasks import email_send
+from accounts.models import Notification
+from accounts.notifications import ACCOUNT_EMAIL
 
 CONFIRM_LINK_RE = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/")
 
 
-def queued_emails(callbacks: list[Any]) -> list[dict[str, Any]]:
-    """The email payloads that the captured on-commit callbacks would hand to the worker."""
-    return [
-        cb.args[0] for cb in callbacks if isinstance(cb, partial) and cb.func == email_send.delay
-    ]
+def queued_emails() -> list[dict[str, Any]]:
+    """The account emails in the outbox, oldest first, as the worker will send them."""
+    rows = Notification.objects.filter(kind=ACCOUNT_EMAIL).order_by("pk")
+    return [{"to": [row.email], **row.payload} for row in rows]
 
 
 def confirmation_path(body: str) -> str:

@@ -5,6 +5,7 @@ on SMTP errors as the reply says."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Iterator
 
@@ -17,14 +18,16 @@ from django.utils import timezone
 
 from accounts import notifications as n
 from accounts.models import Notification, NotificationPreference, User
+from accounts.notifications import kinds
 from community.celery import app as celery_app
+from qa import notification_kinds as qa_kinds
 from qa.services import answer_accept, answer_post, comment_post
 from tests.factories import UserFactory, answer, question
 from tests.processes import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
-NEW_ANSWER = Notification.Kind.NEW_ANSWER
+NEW_ANSWER = qa_kinds.NEW_ANSWER
 
 
 @pytest.fixture(autouse=True)
@@ -401,7 +404,7 @@ def test_the_settings_page_shows_and_saves_each_kinds_mode(client):
     assert "A new answer on my thread" in page
     assert 'value="digest"' in page
 
-    modes = dict.fromkeys(Notification.Kind.values, "immediate")
+    modes = dict.fromkeys(kinds.choosable_values(), "immediate")
     response = client.post("/settings/notifications/", {**modes, NEW_ANSWER: "digest"})
     assert response.status_code == 302
     assert n.preference_modes(user=user)[NEW_ANSWER] == "digest"
@@ -412,3 +415,124 @@ def test_the_settings_page_shows_and_saves_each_kinds_mode(client):
     assert client.get("/settings/notifications/").status_code == 200
     client.logout()
     assert client.get("/settings/notifications/").status_code == 302
+
+
+# --- What arrives: raw headers, suspended members, account emails -----------------------
+
+LIST_UNSUBSCRIBE_RAW = re.compile(
+    rb"\r\nList-Unsubscribe: <(https?://[!-~]+?)>,\r\n <(mailto:[!-~]+?)>\r\n"
+)
+
+
+def test_list_unsubscribe_arrives_as_plain_uris_folded_between_them(smtp):
+    sink = smtp(None)
+    # A long address and member id make the header far longer than a line.
+    user = UserFactory(username="a-member-with-a-rather-long-username-indeed")
+    row = record(user, "a:raw", title="迁移失败, 提示表已存在 " * 3)
+
+    assert n.notification_send(notification_id=row.pk) == "sent"
+    sink.wait_for(1)
+    [raw] = sink.raw
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    match = LIST_UNSUBSCRIBE_RAW.search(head + b"\r\n")
+    assert match, head.decode("ascii", "replace")
+    https, mailto = (part.decode() for part in match.groups())
+    assert (
+        b"=?" not in head.split(b"List-Unsubscribe:", 1)[1].split(b"\r\nList-Unsubscribe-Post")[0]
+    )
+    assert https.startswith(f"{settings.SITE_URL}/notifications/unsubscribe/")
+    assert mailto.startswith("mailto:unsubscribe@localhost?subject=unsubscribe%20")
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in head + b"\r\n"
+    # RFC 8058: the link in the raw header is the one that unsubscribes, with no session.
+    path = https.removeprefix(settings.SITE_URL)
+    response = Client(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert n.preference_modes(user=user)[NEW_ANSWER] == "off"
+    # The subject, which may hold any title, is still encoded as RFC 2047 requires.
+    assert re.search(rb"\r\nSubject: [^\r]*=\?utf-8\?", head)
+
+
+def test_a_suspended_member_gets_no_notification_email_nor_digest():
+    member = UserFactory()
+    q = question(author=member)
+    member.suspended_until = timezone.now() + dt.timedelta(days=3)
+    member.suspension_reason = "Spam."
+    member.save()
+
+    answer_post(author=UserFactory(), question=q, body="Try `migrate --fake-initial`.")
+    [row] = Notification.objects.filter(recipient=member)
+    assert n.notification_send(notification_id=row.pk) == "suppressed"
+
+    row.refresh_from_db()
+    assert row.status == "suppressed"
+    assert row.last_error == "The member is suspended."
+    assert mail.outbox == []
+
+    digest = record(member, "d:1")
+    Notification.objects.filter(pk=digest.pk).update(delivery="digest")
+    at = (timezone.now() + dt.timedelta(days=1)).replace(hour=8)
+    assert n.digest_send(user_id=member.pk, now=at) == "suppressed"
+    assert mail.outbox == []
+
+
+def test_notifications_say_which_post_they_are_about():
+    asker, helper = UserFactory(), UserFactory()
+    q = question(author=asker)
+    a = answer_post(author=helper, question=q, body="Use a data migration.")
+    c = comment_post(author=UserFactory(), answer=a, body="Which Django version?")
+
+    rows = {
+        (row.kind, row.recipient_id): (row.about_question, row.about_answer, row.about_comment)
+        for row in Notification.objects.all()
+    }
+    assert rows[(qa_kinds.NEW_ANSWER, asker.pk)] == (q.pk, a.pk, None)
+    assert rows[(qa_kinds.ANSWER_COMMENT, helper.pk)] == (q.pk, a.pk, c.pk)
+
+
+def test_hiding_an_answer_withholds_its_pending_notifications_only():
+    asker = UserFactory()
+    q = question(author=asker)
+    kept = n.notify(
+        kind=NEW_ANSWER, recipients=[asker.pk], dedupe_key="k1", payload={},
+        about=n.About(question=q.pk, answer=1001),
+    )  # fmt: skip
+    gone = n.notify(
+        kind=NEW_ANSWER, recipients=[asker.pk], dedupe_key="k2", payload={},
+        about=n.About(question=q.pk, answer=1002),
+    )  # fmt: skip
+    Notification.objects.update(status="pending")
+
+    assert n.suppress_about(about=n.About(question=q.pk, answer=1002)) == 1
+
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert statuses[gone[0]] == "suppressed"
+    assert statuses[kept[0]] == "pending"
+
+
+def test_account_emails_wait_in_the_outbox_and_are_sent_once_without_unsubscribe(smtp):
+    sink = smtp(None)
+    with transaction.atomic():
+        pk = n.account_email_record(
+            to="new@example.org", subject="Confirm your address", body="Open the link.",
+            html="<p>Open the link.</p>",
+        )  # fmt: skip
+    assert n.notification_send(notification_id=pk) in {"sent", "not due"}
+    assert n.notification_send(notification_id=pk) == "not due"
+    [message] = sink.wait_for(1)
+    assert message["To"] == "new@example.org"
+    assert message["Subject"] == "Confirm your address"
+    assert message["List-Unsubscribe"] is None
+    assert Notification.objects.get(pk=pk).status == "sent"
+
+
+def test_an_account_email_is_relayed_when_the_broker_was_down(smtp):
+    sink = smtp(None)
+    pk = n.account_email_record(to="late@example.org", subject="Reset", body="Link.", html=None)
+    # Nothing was published (as with Redis down): the relay sends it once it is due.
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert n.notifications_relay(now=later) >= 1
+    [message] = sink.wait_for(1)
+    assert message["To"] == "late@example.org"
+    assert Notification.objects.get(pk=pk).status == "sent"

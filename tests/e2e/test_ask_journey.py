@@ -12,19 +12,12 @@ from playwright.sync_api import Page, expect
 from qa.markdown import render_markdown
 from qa.models import AskDraft, FaqEntry, Question
 from qa.services import answer_accept
-from tests.factories import PASSWORD, TRIED, TagFactory, UserFactory, answer, question
+from tests.e2e.browser import sign_in
+from tests.factories import TRIED, TagFactory, UserFactory, answer, question
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Login").fill(username)
-    page.get_by_label("Password", exact=False).first.fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def solved_thread() -> Question:

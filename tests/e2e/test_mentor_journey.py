@@ -14,9 +14,8 @@ from accounts.models import Notification
 from accounts.notifications import notification_send
 from mentoring.models import Claim, Feedback, Offer
 from mentoring.services import claims_apply_timers, offers_apply_timers
-from tests.e2e.test_ask_journey import sign_in
-from tests.factories import UserFactory
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.e2e.browser import sign_in
+from tests.factories import UserFactory, approved_mentor, django_thread
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

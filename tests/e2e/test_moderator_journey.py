@@ -19,8 +19,8 @@ from accounts.services import MODERATORS_GROUP
 from moderation.models import CloseReason, ModerationAction
 from qa.models import Question
 from qa.services import search_vectors_refresh
-from tests.e2e.test_ask_journey import sign_in
-from tests.factories import PASSWORD, TagFactory, UserFactory, question
+from tests.e2e.browser import admin_sign_in, sign_in
+from tests.factories import TagFactory, UserFactory, question
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -34,14 +34,6 @@ def no_violations(page: Page) -> None:
         for v in results.response["violations"]
     ]
     assert violations == [], violations
-
-
-def admin_sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
 
 def run_action(page: Page, row_text: str, action_label: str) -> None:

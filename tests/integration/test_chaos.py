@@ -25,6 +25,7 @@ from accounts import notifications
 from accounts.models import Notification
 from accounts.tasks import notification_send
 from community.celery import app as celery_app
+from qa import notification_kinds as qa_kinds
 from tests.factories import TagFactory, UserFactory, question
 from tests.processes import SmtpSink, celery_beat, celery_worker
 
@@ -88,7 +89,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(sink):
     with transaction.atomic():
         for user in recipients:
             notifications.notify(
-                kind=Notification.Kind.NEW_ANSWER,
+                kind=qa_kinds.NEW_ANSWER,
                 recipients=[user.pk],
                 dedupe_key=f"chaos:{user.pk}",
                 payload={"title": "A thread", "url": "/questions/1/"},
@@ -182,7 +183,7 @@ def test_a_task_delivered_twice_sends_one_email(sink):
     user = UserFactory()
     with transaction.atomic():
         [pk] = notifications.notify(
-            kind=Notification.Kind.NEW_ANSWER,
+            kind=qa_kinds.NEW_ANSWER,
             recipients=[user.pk],
             dedupe_key="twice",
             payload={"title": "A thread", "url": "/questions/1/"},

@@ -126,5 +126,5 @@ def test_make_run_boots_a_fresh_clone_and_its_worker_writes_mail(tmp_path: Path)
     assert (site / "var" / "db.sqlite3").exists()
     assert "username newcomer" in output
     assert "username moderator" in output
-    assert "email_send" in output
+    assert "notification_send" in output
     assert "succeeded" in output

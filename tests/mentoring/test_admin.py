@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from mentoring.models import Claim, Escalation, Feedback
 from mentoring.services import claim_create, escalations_apply, mentorship_request
-from tests.factories import UserFactory
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import UserFactory, approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

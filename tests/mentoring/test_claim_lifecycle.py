@@ -12,8 +12,7 @@ from mentoring.models import Claim, Feedback
 from mentoring.selectors import mentor_matches
 from mentoring.services import claim_create
 from qa.services import answer_accept, answer_post
-from tests.factories import UserFactory
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import UserFactory, approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

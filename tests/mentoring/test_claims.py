@@ -4,56 +4,20 @@ exclusive claims within capacity (races settled by PostgreSQL), release, bad inp
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from mentoring.models import Claim, MentorProfile
-from mentoring.services import mentor_apply, mentor_approve
 from qa.models import Question
-from tests.factories import TagFactory, UserFactory, question
-from tests.qa.test_concurrency import run_together
+from tests.concurrency import run_together
+from tests.factories import (
+    MENTOR_PROFILE,
+    TagFactory,
+    UserFactory,
+    api,
+    approved_mentor,
+    django_thread,
+)
 
 pytestmark = pytest.mark.django_db
-
-PROFILE = {
-    "expertise": {"django": 3, "orm": 2},
-    "capacity": 2,
-    "languages": ["en"],
-    "time_zone": "Europe/Berlin",
-    "availability": [{"day": 0, "start": "18:00", "end": "21:00"}],
-    "bio": "Django since 1.4.",
-}
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def approved_mentor(capacity: int = 2, **changes):
-    if not _tag_exists("django"):
-        TagFactory(name="django")
-    user = UserFactory(**changes)
-    profile = mentor_apply(
-        user=user, **{**PROFILE, "capacity": capacity, "expertise": {"django": 3}}
-    )
-    mentor_approve(profile=profile, by=UserFactory(is_staff=True))
-    return user
-
-
-def _tag_exists(name: str) -> bool:
-    from qa.models import Tag
-
-    return Tag.objects.filter(name=name).exists()
-
-
-def django_thread(**kwargs) -> Question:
-    if not _tag_exists("django"):
-        TagFactory(name="django")
-    from qa.models import Tag
-
-    return question(tags=[Tag.objects.get(name="django")], **kwargs)
 
 
 def test_a_member_applies_staff_approve_and_the_mentor_edits():
@@ -61,7 +25,7 @@ def test_a_member_applies_staff_approve_and_the_mentor_edits():
     TagFactory(name="orm")
     member = UserFactory()
 
-    applied = api(member).put("/api/v1/mentors/me/", PROFILE, format="json")
+    applied = api(member).put("/api/v1/mentors/me/", MENTOR_PROFILE, format="json")
     assert applied.status_code == 201
     assert applied.json()["status"] == "pending"
     assert applied.json()["expertise"] == {"django": 3, "orm": 2}
@@ -100,7 +64,7 @@ def test_bad_profile_input_is_a_400_naming_the_field_and_changes_nothing(changes
     TagFactory(name="django")
     TagFactory(name="orm")
     member = UserFactory()
-    api(member).put("/api/v1/mentors/me/", PROFILE, format="json")
+    api(member).put("/api/v1/mentors/me/", MENTOR_PROFILE, format="json")
 
     response = api(member).put("/api/v1/mentors/me/", changes, format="json")
 
@@ -108,7 +72,7 @@ def test_bad_profile_input_is_a_400_naming_the_field_and_changes_nothing(changes
     assert field in response.json()
     profile = MentorProfile.objects.get(user=member)
     assert (profile.capacity, profile.status, profile.time_zone) == (2, "pending", "Europe/Berlin")
-    assert profile.availability == PROFILE["availability"]
+    assert profile.availability == MENTOR_PROFILE["availability"]
 
 
 def test_matches_come_with_reasons_for_the_asker_mentors_and_staff_only():

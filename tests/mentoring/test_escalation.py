@@ -14,8 +14,7 @@ from accounts.models import Notification
 from mentoring.models import Escalation
 from mentoring.services import claim_create, escalations_apply
 from qa.models import Question
-from tests.factories import UserFactory
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import UserFactory, approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

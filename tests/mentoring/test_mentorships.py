@@ -19,8 +19,15 @@ from mentoring.services import (
     mentorships_expire,
 )
 from qa.services import answer_accept
-from tests.factories import TagFactory, UserFactory, answer, question
-from tests.mentoring.test_claims import api, approved_mentor, django_thread
+from tests.factories import (
+    TagFactory,
+    UserFactory,
+    answer,
+    api,
+    approved_mentor,
+    django_thread,
+    question,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from mentoring.services import claim_create, escalations_apply, offers_apply_tim
 from qa.models import Question
 from qa.selectors import is_newcomer, newcomer_ids
 from qa.services import answer_accept
-from tests.factories import UserFactory, answer
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import UserFactory, answer, approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

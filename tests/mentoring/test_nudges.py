@@ -13,7 +13,7 @@ from accounts.models import Notification
 from mentoring.models import Claim, Exclusion
 from mentoring.services import claim_create, claims_apply_timers, nudges_apply
 from qa.services import answer_post, comment_post
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import Notification
 from mentoring.models import Claim, Exclusion, Offer
 from mentoring.services import claim_create, claims_apply_timers, offers_apply_timers
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from mentoring.models import Claim, Feedback, MentorProfile, Mentorship, Offer
 from mentoring.services import claim_create, mentorship_request, offers_apply_timers
 from qa.models import Question
 from qa.services import answer_accept
-from tests.factories import TagFactory, UserFactory, answer
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import TagFactory, UserFactory, answer, approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from rest_framework.test import APIClient
 from mentoring.models import Exclusion
 from mentoring.services import claim_create
 from qa.models import Question, Tag
-from tests.factories import TagFactory, UserFactory, question
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import TagFactory, UserFactory, approved_mentor, django_thread, question
 
 pytestmark = pytest.mark.django_db
 

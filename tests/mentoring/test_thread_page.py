@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mentoring.models import Claim
-from tests.factories import UserFactory
-from tests.mentoring.test_claims import approved_mentor, django_thread
+from tests.factories import UserFactory, approved_mentor, django_thread
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from moderation.models import CloseReason, Flag, ModerationAction
 from moderation.services import flag_create
 from qa.models import Answer, Question
 from tests.factories import UserFactory, answer, question
+from tests.moderation.admin_actions import act
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +28,6 @@ def moderator():
 
 def admin_user():
     return UserFactory(is_staff=True, is_superuser=True)
-
-
-def act(client, model: str, action: str, ids: list[int], **fields):
-    """Run an admin action: the first POST shows the reason form, the second applies."""
-    url = f"/admin/{model}/"
-    data = {"action": action, "_selected_action": [str(i) for i in ids]}
-    form = client.post(url, data)
-    if not fields:
-        return form
-    return client.post(url, {**data, "apply": "1", **fields})
 
 
 DUPLICATE = "Duplicate of another thread"

@@ -24,8 +24,8 @@ from moderation.services import (
 from qa.models import Answer, Comment, Question, Vote
 from qa.services import answer_accept, comment_post, search_vectors_refresh, vote_cast
 from tests.factories import TagFactory, UserFactory, answer, question
-from tests.moderation.test_actions import act
-from tests.moderation.test_hidden_everywhere import SECRET, SHOWN, surfaces
+from tests.moderation.admin_actions import act
+from tests.moderation.surfaces import SECRET, SHOWN, surfaces
 
 pytestmark = pytest.mark.django_db
 

@@ -14,31 +14,10 @@ from accounts.services import MODERATORS_GROUP
 from mentoring.selectors import mentor_queue
 from moderation.services import post_hide
 from qa.services import search_vectors_refresh
-from tests.factories import TagFactory, UserFactory, answer, question
-from tests.mentoring.test_claims import approved_mentor
+from tests.factories import TagFactory, UserFactory, answer, approved_mentor, question
+from tests.moderation.surfaces import SECRET, SHOWN, surfaces
 
 pytestmark = pytest.mark.django_db
-
-SECRET = "Zyxwquartz"  # a word found nowhere else
-# What the thread shows of itself (a search page also shows the query it was given).
-SHOWN = ("gems fail to install", "gem breaks bundler")
-
-
-def surfaces(client: Client, api: APIClient, thread, member) -> dict[str, str]:
-    """The text of every surface where a thread and its answers can show up."""
-    return {
-        "home": client.get("/").content.decode(),
-        "list": client.get("/questions/").content.decode(),
-        "list newest": client.get("/questions/?sort=newest").content.decode(),
-        "tag page": client.get("/tags/ruby/").content.decode(),
-        "tags": client.get("/tags/").content.decode(),
-        "search": client.get(f"/search/?q={SECRET}").content.decode(),
-        "profile": client.get(f"/members/{member.username}/").content.decode(),
-        "api list": api.get("/api/v1/questions/").content.decode(),
-        "api search": api.get(f"/api/v1/search/?q={SECRET}").content.decode(),
-        "api similar": api.get(f"/api/v1/questions/similar/?title={SECRET} gems").content.decode(),
-        "api tags": api.get("/api/v1/tags/").content.decode(),
-    }
 
 
 def test_a_hidden_thread_is_gone_from_every_surface_but_moderators_see_it(client):
@@ -96,7 +75,7 @@ def test_hiding_suppresses_its_pending_notifications():
     other = question()
     Notification.objects.create(
         recipient=UserFactory(), kind="mentor_offer", dedupe_key=f"offer:{other.pk}:1",
-        payload={"question_id": other.pk, "title": other.title}, delivery="digest",
+        payload={"title": other.title}, about_question=other.pk, delivery="digest",
     )  # fmt: skip
     post_hide(moderator=mod, post=other, reason="Spam")
     assert Notification.objects.get(dedupe_key=f"offer:{other.pk}:1").status == "suppressed"

@@ -184,3 +184,12 @@ def test_faq_evidence_model_refuses_a_row_that_is_neither(member):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         FaqEvidence.objects.create(user=member)
+
+
+def test_what_i_tried_in_chinese_is_counted_as_the_linter_counts():
+    from qa.checklist import tried_problem
+
+    # Seventeen characters of Chinese say as much as forty of English.
+    assert tried_problem("我运行了迁移合并命令，然后删除了重复的迁移文件") is None
+    assert tried_problem("试过了重启服务") is not None
+    assert tried_problem("n/a") is not None

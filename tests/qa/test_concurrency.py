@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from qa import services
 from qa.models import Answer, Question, Vote
+from tests.concurrency import run_together
 from tests.factories import UserFactory, answer, question
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(jobs: list[Callable[[], None]]) -> list[BaseException]:
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], None]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a job is still running"
-    return errors
 
 
 def test_fifty_members_voting_at_once_give_exactly_fifty():

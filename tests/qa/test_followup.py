@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
+from qa import notification_kinds as qa_kinds
 from qa.models import Answer, Question
 from qa.services import answer_accept, followup_reminders_send
 from tests.factories import UserFactory, answer, question
@@ -27,7 +28,7 @@ def answered(days_ago: float, **fields):
 
 
 def reminders(q: Question):
-    return Notification.objects.filter(recipient=q.author, kind=Notification.Kind.FOLLOWUP_REMINDER)
+    return Notification.objects.filter(recipient=q.author, kind=qa_kinds.FOLLOWUP_REMINDER)
 
 
 def test_the_asker_is_reminded_once_three_days_after_an_answer():
@@ -90,7 +91,7 @@ def test_recording_the_same_reminder_twice_writes_one_row():
 
     user = UserFactory()
     kwargs = {
-        "kind": Notification.Kind.FOLLOWUP_REMINDER,
+        "kind": qa_kinds.FOLLOWUP_REMINDER,
         "recipients": [user.pk],
         "dedupe_key": "followup:1",
         "payload": {},

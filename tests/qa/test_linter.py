@@ -1,10 +1,13 @@
-"""The question linter's table: what it must flag, and look-alikes it must leave alone."""
+"""The question linter's table: what it must flag, and look-alikes it must leave alone;
+and its hints as the member reads them on the review step of the ask flow."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.linter import Draft, Severity, blocking, lint_question
+from qa.linter import FIELD_LABELS, Draft, Severity, blocking, lint_question, weighted_length
+from qa.models import AskDraft, Question
+from tests.factories import TRIED, TagFactory, UserFactory, ready_to_ask
 
 # Built by concatenation so that no real-looking credential sits in the source as one string.
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
@@ -83,6 +86,25 @@ TITLES = [
     ("Need help with an issue", {"title-vague"}),
     ("why???", {"title-short", "title-punctuation"}),
     ("Problem with my code please help asap", {"title-vague"}),
+]
+# Chinese (and Japanese) titles, some with English terms and capitalised acronyms: CJK has
+# no case, and a few of its characters say as much as a long Latin title.
+CJK_TITLES = [
+    "数据库迁移失败提示表已存在",
+    "Django 迁移报错 table already exists",
+    "Celery 定时任务每小时执行两次",
+    "makemigrations 之后 migrate 提示 relation 不存在",
+    "API 返回 HTTP 500 错误",
+    "DRF 嵌套序列化器无法保存",
+    "ORM 查询太慢",
+    "マイグレーションでテーブルが既に存在する",
+]
+CJK_VAGUE_TITLES = [
+    ("求助！！", {"title-short", "title-punctuation"}),
+    ("迁移报错", {"title-short"}),
+    ("Django 报错 求助", {"title-vague"}),
+    ("大神求助，急急急", {"title-vague"}),
+    ("URGENT DJANGO NOT WORKING 求助", {"title-shouting", "title-vague"}),
 ]
 GOOD_TITLES = [
     GOOD_TITLE,
@@ -217,3 +239,116 @@ def test_blocking_hints_come_first():
     draft = Draft(title="help!!", body=f"token {GITHUB}")
 
     assert lint_question(draft)[0].severity == Severity.BLOCK
+
+
+@pytest.mark.parametrize("title", CJK_TITLES)
+def test_chinese_titles_are_neither_capitals_nor_short(title):
+    assert not {c for c in codes(Draft(title=title, body=GOOD_BODY)) if c.startswith("title")}
+
+
+@pytest.mark.parametrize(("title", "expected"), CJK_VAGUE_TITLES)
+def test_vague_chinese_titles_get_advice(title, expected):
+    hints = [h for h in lint_question(Draft(title=title, body=GOOD_BODY)) if h.field == "title"]
+
+    assert {h.code for h in hints} == expected
+
+
+def test_a_short_chinese_title_gets_a_chinese_example():
+    [hint] = [h for h in lint_question(Draft(title="迁移报错")) if h.code == "title-short"]
+
+    assert "数据库迁移失败" in hint.message
+
+
+def test_cjk_characters_weigh_more_than_latin_ones():
+    assert weighted_length("Django") == 6
+    assert weighted_length("迁移失败") == 12
+    assert weighted_length("Django 迁移") == 13
+
+
+@pytest.mark.parametrize("field", [f for f in FIELD_LABELS if f != "title"])
+def test_a_secret_is_named_in_the_field_it_is_in_with_its_line(field):
+    draft = Draft(title=GOOD_TITLE, **{field: f"first line\nGH_TOKEN={GITHUB}"})
+
+    [hint] = blocking(lint_question(draft))
+
+    assert (hint.field, hint.line) == (field, 2)
+    assert hint.message.startswith(f"Line 2 of {FIELD_LABELS[field]} seems to contain")
+    assert "a GitHub token" in hint.message
+
+
+def test_a_secret_in_the_title_is_named_in_the_title():
+    [hint] = blocking(lint_question(Draft(title=f"Token {GITHUB} rejected", body="x")))
+
+    assert (hint.field, hint.line) == ("title", 1)
+    assert hint.message.startswith("The title seems to contain a GitHub token")
+
+
+def test_each_secret_is_one_hint():
+    draft = Draft(title=GOOD_TITLE, body=f"token {GITHUB}", environment=f"SLACK={SLACK}")
+
+    assert [(h.field, h.line) for h in blocking(lint_question(draft))] == [
+        ("body", 1),
+        ("environment", 1),
+    ]
+
+
+REVIEW = "/questions/ask/?step=4"
+READY_DRAFT = {
+    "title": "Celery beat sends the same task twice an hour",
+    "body": "Every hour `cleanup` runs twice.",
+    "tags": "celery",
+    "what_i_tried": TRIED,
+    "expected": "One run an hour",
+    "actual": "Two runs an hour",
+    "error_output": "",
+    "environment": "Celery 5.7, Python 3.13",
+}
+
+
+def review_pages(client, **fields: str) -> list[str]:
+    """The review step as a member ready to post sees it, before and after pressing Post."""
+    member = UserFactory()
+    TagFactory(name="celery")
+    ready_to_ask(member)
+    client.force_login(member)
+    AskDraft.objects.create(author=member, reached=4, data={**READY_DRAFT, **fields})
+    shown = client.get(REVIEW)
+    refused = client.post("/questions/ask/", {"step": 4, "go": "post"})
+    assert (shown.status_code, refused.status_code) == (200, 400)
+    assert not Question.objects.exists()
+    return [shown.content.decode(), refused.content.decode()]
+
+
+@pytest.mark.django_db
+def test_a_token_in_the_body_is_named_once_as_in_the_body_on_the_review_page(client):
+    body = f"Every hour `cleanup` runs twice.\nexport GH_TOKEN={GITHUB}"
+
+    for page in review_pages(client, body=body):
+        assert page.count("GitHub token") == 1
+        assert page.count("seems to contain") == 1
+        assert "Must fix:</strong> Line 2 of the body seems to contain a GitHub token" in page
+        assert "<strong>What I tried:</strong>" not in page
+        assert "Still to do" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", [f for f in FIELD_LABELS if f != "body"])
+def test_a_token_in_another_field_is_named_once_in_that_field_on_the_review_page(client, field):
+    value = f"Token {GITHUB} rejected by the API" if field == "title" else f"GH_TOKEN={GITHUB}"
+    where = "The title" if field == "title" else f"Line 1 of {FIELD_LABELS[field]}"
+
+    for page in review_pages(client, **{field: value}):
+        assert page.count("GitHub token") == 1
+        assert f"{where} seems to contain a GitHub token" in page
+
+
+@pytest.mark.django_db
+def test_a_refused_post_names_a_missing_step_once(client):
+    member = UserFactory()
+    TagFactory(name="celery")
+    client.force_login(member)
+    AskDraft.objects.create(author=member, reached=4, data=READY_DRAFT)
+
+    page = client.post("/questions/ask/", {"step": 4, "go": "post"}).content.decode()
+
+    assert page.count("We have no search by you") == 1

@@ -1,0 +1,207 @@
+"""Claims: "I'll take this", the mentor's release, extension and hand-off, the asker's
+rating, and the release of a thread moderators removed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.errors import Conflict
+from accounts.models import User
+from accounts.selectors import moderator_ids
+from mentoring import notification_kinds as mentoring_kinds
+from mentoring.models import Claim, Exclusion, Feedback, MentorProfile, Mentorship
+from qa.models import Question
+
+
+class ClaimConflict(Conflict):
+    """A claim, offer or mentorship step the state of the thread or the mentor does not
+    allow (HTTP 409, like every Conflict)."""
+
+
+def _end_claim(claim: Claim, state: str, reason: str) -> None:
+    Claim.objects.filter(pk=claim.pk, state=Claim.State.ACTIVE).update(
+        state=state, ended_at=timezone.now(), end_reason=reason[:500]
+    )
+
+
+def thread_removed(*, question: Question) -> int:
+    """A thread hidden, deleted or merged away by moderators needs no mentor: its active
+    claim is released (no penalty, no exclusion). Returns how many claims ended."""
+    claims = list(
+        Claim.objects.select_for_update().filter(question=question, state=Claim.State.ACTIVE)
+    )
+    for claim in claims:
+        _end_claim(claim, Claim.State.RELEASED, "The thread was removed by moderators.")
+    return len(claims)
+
+
+@transaction.atomic
+def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = None) -> Claim:
+    """ "I'll take this": an approved mentor claims a thread, exclusively and within their
+    capacity. The mentor's profile row is locked for the capacity count, the thread's row
+    for its state, and the partial unique constraint settles two mentors at once.
+
+    Raises PermissionDenied for a non-mentor and ClaimConflict (with the reason) when the
+    thread or the mentor's load does not allow it.
+    """
+    now = now or timezone.now()
+    profile = MentorProfile.objects.select_for_update().filter(user=mentor).first()
+    if profile is None or profile.status != MentorProfile.Status.APPROVED:
+        raise PermissionDenied("Only approved mentors can claim threads.")
+    thread = Question.objects.select_for_update().get(pk=question.pk)
+    if thread.author_id == mentor.pk:
+        raise ClaimConflict("This is your own thread; another mentor will take it.")
+    if thread.hidden or thread.status != Question.Status.OPEN:
+        raise ClaimConflict("This thread is closed, solved or hidden and needs no mentor.")
+    if Exclusion.objects.filter(question=thread, mentor=mentor).exists():
+        raise ClaimConflict("You declined this thread or let a claim on it expire.")
+    holder = (
+        Claim.objects.filter(question=thread, state=Claim.State.ACTIVE)
+        .select_related("mentor")
+        .first()
+    )
+    if holder is not None:
+        raise ClaimConflict(
+            f"{holder.mentor.public_name} is already helping on this thread "
+            f"(since {holder.created_at:%H:%M} UTC)."
+        )
+    held = _load(mentor)
+    if held >= profile.capacity:
+        raise ClaimConflict(
+            f"You already hold {held} claim{'s' * (held != 1)} or mentorships, your capacity; "
+            "release or finish one first, or raise your capacity."
+        )
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(
+                question=thread,
+                mentor=mentor,
+                created_at=now,
+                reply_due_at=now + dt.timedelta(hours=settings.MENTORING_FIRST_REPLY_HOURS),
+            )
+    except IntegrityError:  # pragma: no cover - the thread's row lock comes first
+        raise ClaimConflict("Another mentor claimed this thread a moment ago.") from None
+    _tell_asker_claimed(claim, thread, mentor)
+    return claim
+
+
+def _load(mentor: User) -> int:
+    """What counts against a mentor's capacity: active claims and active mentorships."""
+    return (
+        Claim.objects.filter(mentor=mentor, state=Claim.State.ACTIVE).count()
+        + Mentorship.objects.filter(mentor=mentor, state=Mentorship.State.ACTIVE).count()
+    )
+
+
+def _tell_asker_claimed(claim: Claim, thread: Question, mentor: User) -> None:
+    from accounts.notifications import About, notify
+
+    notify(
+        kind=mentoring_kinds.MENTOR_CLAIMED,
+        recipients=[thread.author_id],
+        dedupe_key=f"claimed:{claim.pk}",
+        about=About(question=thread.pk),
+        thread_key=f"question:{thread.pk}",
+        payload={
+            "question_id": thread.pk,
+            "title": thread.title,
+            "url": thread.get_absolute_url(),
+            "actor": mentor.public_name,
+            "excerpt_text": f"{mentor.public_name} is helping you on this thread and will "
+            "reply soon.",
+        },
+        exclude=[mentor.pk],
+        now=claim.created_at,
+    )
+
+
+@transaction.atomic
+def claim_release(*, claim: Claim, by: User, reason: str) -> Claim:
+    """The mentor lets a thread go back to the queue, saying why."""
+    if claim.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor who holds a claim can release it.")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationError({"reason": "Say why, for the next mentor."})
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.state != Claim.State.ACTIVE:
+        raise ClaimConflict("This claim has already ended.")
+    _end_claim(claim, Claim.State.RELEASED, reason)
+    claim.refresh_from_db()
+    return claim
+
+
+@transaction.atomic
+def claim_extend(*, claim: Claim, by: User) -> Claim:
+    """The mentor gets once more the first-reply time, before it runs out."""
+    if claim.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor who holds a claim can extend it.")
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.state != Claim.State.ACTIVE:
+        raise ClaimConflict("This claim has already ended.")
+    if claim.first_reply_at is not None:
+        raise ClaimConflict("You have replied already; there is no first-reply deadline left.")
+    if claim.extended:
+        raise ClaimConflict("A claim can be extended once; release it if you cannot reply.")
+    claim.reply_due_at += dt.timedelta(hours=settings.MENTORING_FIRST_REPLY_HOURS)
+    claim.extended = True
+    claim.save(update_fields=["reply_due_at", "extended"])
+    return claim
+
+
+@transaction.atomic
+def claim_handoff(*, claim: Claim, by: User, to: User, note: str) -> Claim:
+    """The mentor hands the thread to another mentor with a note; the new mentor's claim
+    is checked like any claim (approved, not excluded, within capacity)."""
+    if claim.mentor_id != by.pk:
+        raise PermissionDenied("Only the mentor who holds a claim can hand it off.")
+    note = note.strip() if isinstance(note, str) else ""
+    if not note:
+        raise ValidationError({"note": "Leave a note for the next mentor."})
+    if to.pk == by.pk:
+        raise ValidationError({"mentor": "Hand the thread to another mentor."})
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.state != Claim.State.ACTIVE:
+        raise ClaimConflict("This claim has already ended.")
+    _end_claim(claim, Claim.State.HANDED_OFF, f"Handed to {to.username}: {note}")
+    try:
+        return claim_create(mentor=to, question=claim.question)
+    except PermissionDenied:
+        raise ClaimConflict(f"{to.username} is not an approved mentor.") from None
+
+
+@transaction.atomic
+def feedback_give(*, claim: Claim, by: User, rating: str, comment: str = "") -> Feedback:
+    """The asker rates the mentor's help once the thread is solved, once per claim."""
+    from accounts.notifications import About, notify
+
+    question = Question.objects.select_for_update().get(pk=claim.question_id)
+    if question.author_id != by.pk:
+        raise PermissionDenied("Only the asker rates the mentoring of their thread.")
+    if question.status != Question.Status.SOLVED:
+        raise ClaimConflict("Mentoring is rated once the thread is solved.")
+    if rating not in Feedback.Rating.values:
+        raise ValidationError({"rating": f"Use one of {', '.join(Feedback.Rating.values)}."})
+    if Feedback.objects.filter(claim=claim).exists():
+        raise ClaimConflict("You already rated this mentoring.")
+    feedback = Feedback.objects.create(claim=claim, rating=rating, comment=comment.strip()[:2000])
+    if rating == Feedback.Rating.PROBLEMATIC:
+        # Matching reads problematic ratings as a block between this mentor and asker.
+        notify(
+            kind=mentoring_kinds.MENTORING_PROBLEM,
+            recipients=moderator_ids(),
+            dedupe_key=f"problem:{claim.pk}",
+            about=About(question=question.pk),
+            payload={
+                "question_id": question.pk,
+                "title": question.title,
+                "url": question.get_absolute_url(),
+                "excerpt_text": feedback.comment or "No comment given.",
+            },
+        )
+    return feedback
