@@ -1,5 +1,5 @@
 # The two commands: `make run` (embedded platform) and `make test` (whole suite).
-.PHONY: install run test format clean
+.PHONY: install run test format messages clean
 
 # Pass a specific interpreter with: make run PYTHON=/path/to/python3.13
 export PYTHON
@@ -16,6 +16,12 @@ run: install
 # PYTEST_ARGS selects part of the suite, e.g. make test PYTEST_ARGS="tests/accounts -k login"
 test: install
 	@scripts/test.sh $(PYTEST_ARGS)
+
+# The translations: collect every marked string into locale/zh_Hans/LC_MESSAGES/django.po
+# (new ones come with an empty msgstr to fill), then compile the catalogues.
+messages: install
+	DJANGO_DEBUG=1 .venv/bin/python manage.py makemessages -l zh_Hans
+	DJANGO_DEBUG=1 .venv/bin/python manage.py compilemessages
 
 format: install
 	.venv/bin/ruff format .

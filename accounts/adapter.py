@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import translation
 
 from accounts import services
 from accounts.models import User
@@ -29,15 +30,19 @@ class AccountAdapter(DefaultAccountAdapter):
         """Render the account email now, in the request, and let a Celery worker send it.
 
         The message is handed over only after the surrounding transaction commits,
-        so a rolled-back sign-up never sends a verification link.
+        so a rolled-back sign-up never sends a verification link. It is written in the
+        member's chosen language when there is a member who chose one (a password reset
+        asked for from someone else's browser), else in the language of the request.
         """
         request = context.get("request") or self.request
-        message = self.render_mail(
-            template_prefix,
-            email,
-            {"request": request, "email": email, "current_site": site(), **context},
-        )
         user = context.get("user")
+        chosen = user.language if isinstance(user, User) else ""
+        with translation.override(chosen or translation.get_language()):
+            message = self.render_mail(
+                template_prefix,
+                email,
+                {"request": request, "email": email, "current_site": site(), **context},
+            )
         services.email_enqueue(message=message, user=user if isinstance(user, User) else None)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin_forms import ModelAdmin, ValidInitialMixin
 from accounts.models import Notification, NotificationPreference, User
@@ -22,14 +24,14 @@ from accounts.services import (
 
 
 class SuspendedFilter(admin.SimpleListFilter):
-    title = "suspension"
+    title = gettext_lazy("suspension")
     parameter_name = "suspended"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [
-            ("yes", "Suspended now"),
-            ("ending", "Ending within 7 days"),
-            ("no", "Not suspended"),
+            ("yes", _("Suspended now")),
+            ("ending", _("Ending within 7 days")),
+            ("no", _("Not suspended")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
@@ -46,11 +48,11 @@ class SuspendedFilter(admin.SimpleListFilter):
 
 
 class BouncingFilter(admin.SimpleListFilter):
-    title = "email bouncing"
+    title = gettext_lazy("email bouncing")
     parameter_name = "bouncing"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Bouncing"), ("no", "Delivering")]
+        return [("yes", _("Bouncing")), ("no", _("Delivering"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
         if self.value() == "yes":
@@ -119,22 +121,26 @@ class UserAdmin(ValidInitialMixin, BaseUserAdmin):
     date_hierarchy = "date_joined"
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Profile", {"fields": ("display_name", "bio", "languages", "time_zone")}),
+        (gettext_lazy("Profile"), {"fields": ("display_name", "bio", "languages", "time_zone")}),
         (
-            "Suspension",
+            gettext_lazy("Suspension"),
             {
                 "fields": ("suspended_until", "suspension_reason"),
-                "description": "A suspended member cannot sign in, use API tokens or post, "
-                "and sees the reason and the end date.",
+                "description": gettext_lazy(
+                    "A suspended member cannot sign in, use API tokens or post, "
+                    "and sees the reason and the end date."
+                ),
             },
         ),
         (
-            "Email",
+            gettext_lazy("Email"),
             {
                 "fields": ("email_bouncing_since", "email_bounce_reason", "last_digest_on"),
-                "description": "Set when the mail server refused the address for good (a 5xx "
-                "reply); notification email is not sent to it. Clear both fields once the "
-                "address is fixed.",
+                "description": gettext_lazy(
+                    "Set when the mail server refused the address for good (a 5xx "
+                    "reply); notification email is not sent to it. Clear both fields once the "
+                    "address is fixed."
+                ),
             },
         ),
     )
@@ -192,7 +198,7 @@ class UserAdmin(ValidInitialMixin, BaseUserAdmin):
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         if not request.user.is_superuser:
-            raise PermissionDenied("Only admins set passwords.")
+            raise PermissionDenied(_("Only admins set passwords."))
         return super().user_change_password(request, id, form_url)
 
 

@@ -5,7 +5,10 @@ from typing import Any, cast
 
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
 
@@ -16,10 +19,13 @@ def language_codes(raw: str | None) -> list[str]:
     bad = [code for code in codes if not LANGUAGE_CODE_RE.match(code)]
     if bad:
         raise forms.ValidationError(
-            f"Not a language code: {', '.join(bad)}. Use codes such as en, de or pt-BR."
+            _("Not a language code: %(codes)s. Use codes such as en, de or pt-BR.")
+            % {"codes": ", ".join(bad)}
         )
     if len(codes) > MAX_LANGUAGES:
-        raise forms.ValidationError(f"List at most {MAX_LANGUAGES} languages.")
+        raise forms.ValidationError(
+            _("List at most %(limit)s languages.") % {"limit": MAX_LANGUAGES}
+        )
     return list(dict.fromkeys(codes))
 
 
@@ -27,13 +33,21 @@ class ProfileForm(forms.ModelForm):
     languages = forms.CharField(
         required=False,
         max_length=200,
-        help_text="Codes separated by commas, such as: en, de, pt-BR",
+        label=gettext_lazy("Languages"),
+        help_text=gettext_lazy("Codes separated by commas, such as: en, de, pt-BR"),
     )
-    time_zone = forms.ChoiceField(choices=[])
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=[])
+    # Each language named in itself, as switchers do; blank follows the browser.
+    language = forms.ChoiceField(
+        label=gettext_lazy("Interface language"),
+        required=False,
+        choices=[("", gettext_lazy("As my browser asks")), *settings.LANGUAGES],
+        help_text=gettext_lazy("The language of the pages and of the emails we send you."),
+    )
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "languages", "time_zone"]
+        fields = ["display_name", "bio", "languages", "time_zone", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

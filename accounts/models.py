@@ -4,11 +4,14 @@ import datetime as dt
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 MAX_LANGUAGES = 10
@@ -16,20 +19,22 @@ MAX_LANGUAGES = 10
 
 def validate_language_codes(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
-        raise ValidationError("Give languages as a list of codes such as ['en', 'pt-BR'].")
+        raise ValidationError(_("Give languages as a list of codes such as ['en', 'pt-BR']."))
     if len(value) > MAX_LANGUAGES:
-        raise ValidationError(f"List at most {MAX_LANGUAGES} languages.")
+        raise ValidationError(_("List at most %(limit)s languages.") % {"limit": MAX_LANGUAGES})
     for code in value:
         if not LANGUAGE_CODE_RE.match(code):
             raise ValidationError(
-                f"{code!r} is not a language code; use codes such as 'en', 'de' or 'pt-BR'."
+                _("%(code)s is not a language code; use codes such as 'en', 'de' or 'pt-BR'.")
+                % {"code": repr(code)}
             )
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            f"{value!r} is not a known time zone; use a name such as 'Europe/Berlin'."
+            _("%(zone)s is not a known time zone; use a name such as 'Europe/Berlin'.")
+            % {"zone": repr(value)}
         )
 
 
@@ -51,9 +56,12 @@ class User(AbstractUser):
         default=list,
         blank=True,
         validators=[validate_language_codes],
-        help_text="Language codes the member reads and writes, such as en or pt-BR.",
+        help_text=gettext_lazy("Language codes the member reads and writes, such as en or pt-BR."),
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The interface language the member chose (one of settings.LANGUAGES); blank follows
+    # the browser. Pages, and the emails sent to them, are in this language.
+    language = models.CharField(max_length=16, blank=True, default="", choices=settings.LANGUAGES)
     suspended_until = models.DateTimeField(null=True, blank=True, db_index=True)
     suspension_reason = models.TextField(blank=True)
     # Set when the mail server refused this address for good (a 5xx reply); notification
@@ -70,7 +78,7 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(suspended_until__isnull=True) | ~models.Q(suspension_reason=""),
                 name="suspension_has_reason",
-                violation_error_message="A suspension needs a reason.",
+                violation_error_message=gettext_lazy("A suspension needs a reason."),
             ),
         ]
 
@@ -109,8 +117,8 @@ class Notification(models.Model):
         SUPPRESSED = "suppressed"
 
     class Delivery(models.TextChoices):
-        IMMEDIATE = "immediate", "Right away"
-        DIGEST = "digest", "In the daily digest"
+        IMMEDIATE = "immediate", gettext_lazy("Right away")
+        DIGEST = "digest", gettext_lazy("In the daily digest")
 
     recipient = models.ForeignKey(
         "accounts.User",
@@ -166,7 +174,7 @@ class Notification(models.Model):
     def get_kind_display(self) -> str:
         from accounts.notifications import kinds
 
-        return kinds.get(self.kind).label
+        return str(kinds.get(self.kind).label)
 
 
 class NotificationPreference(models.Model):
@@ -174,9 +182,9 @@ class NotificationPreference(models.Model):
     A kind without a row uses its declared default (accounts.notifications.kinds)."""
 
     class Mode(models.TextChoices):
-        IMMEDIATE = "immediate", "Email right away"
-        DIGEST = "digest", "Daily digest"
-        OFF = "off", "Off"
+        IMMEDIATE = "immediate", gettext_lazy("Email right away")
+        DIGEST = "digest", gettext_lazy("Daily digest")
+        OFF = "off", gettext_lazy("Off")
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notification_preferences"

@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -43,7 +44,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:  # pragma: no cover - the form offers valid values
             form.add_error(None, error)
         else:
-            messages.success(request, "Your notification settings are saved.")
+            messages.success(request, _("Your notification settings are saved."))
             return redirect("notification-preferences")
     status = 400 if form.errors else 200
     return render(request, "accounts/notification_preferences.html", {"form": form}, status=status)
@@ -59,7 +60,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         user, kind = notifications.unsubscribe_read(token)
     except signing.BadSignature:
         return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
-    label = "the daily digest" if kind == notifications.DIGEST else (
+    label = _("the daily digest") if kind == notifications.DIGEST else (
         kinds.get(kind).label.lower()
     )  # fmt: skip
     done = False

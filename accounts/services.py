@@ -10,12 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.notifications import account_email_record
 
-PROFILE_FIELDS = ("display_name", "bio", "languages", "time_zone")
+PROFILE_FIELDS = ("display_name", "bio", "languages", "time_zone", "language")
 
 
 def email_enqueue(*, message: EmailMessage, user: User | None = None) -> list[int]:
@@ -58,11 +59,11 @@ def user_is_moderator(*, user: User) -> bool:
 def user_ensure_can_post(*, user: User) -> None:
     """Refuse a write by a suspended or deactivated member, saying until when and why."""
     if not user.is_active:
-        raise PermissionDenied("This account is deactivated.")
+        raise PermissionDenied(_("This account is deactivated."))
     if user.is_suspended:
         raise PermissionDenied(
-            f"Your account is suspended until {user.suspended_until:%Y-%m-%d %H:%M} UTC: "
-            f"{user.suspension_reason}"
+            _("Your account is suspended until %(until)s UTC: %(reason)s")
+            % {"until": f"{user.suspended_until:%Y-%m-%d %H:%M}", "reason": user.suspension_reason}
         )
 
 
@@ -75,7 +76,7 @@ def user_update_profile(*, user: User, **fields: Any) -> User:
     """Change a member's own profile fields; validates before writing."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+        raise ValidationError(dict.fromkeys(unknown, _("This field cannot be changed here.")))
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in fields])
@@ -90,14 +91,14 @@ def user_ensure_can_suspend(*, by: User, member: User, lifting: bool = False) ->
     """Who may suspend whom, or lift a suspension: a moderator, never on themself, and
     only an admin when the member is staff or an admin."""
     if not user_is_moderator(user=by):
-        raise PermissionDenied("Only moderators can do this.")
+        raise PermissionDenied(_("Only moderators can do this."))
     if member.pk == by.pk and not lifting:
-        raise PermissionDenied("You cannot suspend yourself.")
+        raise PermissionDenied(_("You cannot suspend yourself."))
     if (member.is_superuser or member.is_staff) and not by.is_superuser:
         raise PermissionDenied(
-            "Only admins can change the suspension of staff or admins."
+            _("Only admins can change the suspension of staff or admins.")
             if lifting
-            else "Only admins can suspend staff or admins."
+            else _("Only admins can suspend staff or admins.")
         )
 
 
@@ -121,18 +122,19 @@ def user_suspension_check(
     errors: dict[str, str] = {}
     ends = None
     if not isinstance(until, dt.datetime):
-        errors["until"] = "Say when the suspension ends."
+        errors["until"] = _("Say when the suspension ends.")
     else:
         ends = timezone.make_aware(until, dt.UTC) if timezone.is_naive(until) else until
         if ends <= timezone.now():
-            errors["until"] = "A suspension must end in the future."
+            errors["until"] = _("A suspension must end in the future.")
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        errors["reason"] = "Say why; the member will see it."
+        errors["reason"] = _("Say why; the member will see it.")
     elif len(reason) > SUSPENSION_REASON_MAX:
-        errors["reason"] = (
-            f"Keep the reason to {SUSPENSION_REASON_MAX:,} characters (it has {len(reason):,})."
-        )
+        errors["reason"] = _("Keep the reason to %(limit)s characters (it has %(length)s).") % {
+            "limit": f"{SUSPENSION_REASON_MAX:,}",
+            "length": f"{len(reason):,}",
+        }
     if errors or ends is None:
         raise ValidationError(errors)
     return ends, reason

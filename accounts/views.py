@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -22,7 +24,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         services.user_update_profile(
             user=user, **{name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
         )
-        messages.success(request, "Your profile is saved.")
+        messages.success(request, _("Your profile is saved."))
         return redirect("profile-settings")
     return render(request, "accounts/settings.html", {"form": form})
 
@@ -44,8 +46,16 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.getlist("id")
     ids = [int(value) for value in raw if value.isdigit()]
     if raw and not ids:
-        messages.error(request, "Nothing to mark: give notification numbers.")
+        messages.error(request, _("Nothing to mark: give notification numbers."))
         return redirect("notifications")
     marked = services.notifications_mark_read(user=user, ids=ids or None)
-    messages.success(request, f"{marked} notification{'s' * (marked != 1)} marked as read.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s notification marked as read.",
+            "%(count)s notifications marked as read.",
+            marked,
+        )
+        % {"count": marked},
+    )
     return redirect("notifications")

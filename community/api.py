@@ -17,6 +17,8 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import ParseError, ValidationError
@@ -56,14 +58,14 @@ class ConflictError(exceptions.APIException):
     """A service's Conflict as DRF sees it: 409 with {"detail": message}."""
 
     status_code = 409
-    default_detail = "This conflicts with the current state."
+    default_detail = gettext_lazy("This conflicts with the current state.")
     default_code = "conflict"
 
 
 # What PostgreSQL cannot store in a text column: NUL, and unpaired surrogates (JSON may
 # spell them "\ud800"; a decoded pair is one code point and never matches).
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_MESSAGE = (
+UNSTORABLE_MESSAGE = gettext_lazy(
     "The text contains a NUL character or an unpaired surrogate, which cannot be stored; remove it."
 )
 
@@ -85,7 +87,7 @@ class StrictJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+            raise ParseError(_("JSON parse error - nested too deeply.")) from None
         if isinstance(data, dict):
             refuse_unstorable(data.items())
         elif _unstorable(data):
@@ -130,7 +132,7 @@ def _form_limits() -> Iterator[None]:
     try:
         yield
     except (TooManyFieldsSent, TooManyFilesSent, RequestDataTooBig) as error:
-        raise ParseError(f"Form parse error - {error}") from None
+        raise ParseError(_("Form parse error - %(error)s") % {"error": error}) from None
 
 
 def refuse_unstorable(fields: Any) -> None:
@@ -169,7 +171,7 @@ class StrictCharField(serializers.CharField):
 
     default_error_messages = {
         **serializers.CharField.default_error_messages,
-        "not_a_string": "Give text here.",
+        "not_a_string": gettext_lazy("Give text here."),
         "unstorable": UNSTORABLE_MESSAGE,
     }
 
@@ -202,4 +204,4 @@ class StorableJSONField(serializers.JSONField):
 def not_found(request: HttpRequest) -> JsonResponse:
     """Any path under the API that names no operation: a JSON 404 like every other API
     error, instead of the site's HTML page."""
-    return JsonResponse({"detail": "There is no such API endpoint."}, status=404)
+    return JsonResponse({"detail": _("There is no such API endpoint.")}, status=404)

@@ -87,9 +87,16 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session (it reads the language cookie and the session), before
+    # CommonMiddleware (whose redirects should be in the visitor's language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times in the signed-in member's time zone (a visitor's are in UTC).
+    "accounts.middleware.TimeZoneMiddleware",
+    # A signed-in member's chosen language wins over the cookie and Accept-Language.
+    "accounts.language.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SuspensionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -481,6 +488,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "QuestionStatusEnum": "qa.models.QUESTION_STATUS_CHOICES",
         "MentorStatusEnum": "mentoring.models.MENTOR_STATUS_CHOICES",
+        # A member's interface language (/api/v1/me/), not an FAQ entry's language.
+        "InterfaceLanguageEnum": "community.settings.LANGUAGES",
+        "FaqLanguageEnum": "qa.models.FAQ_LANGUAGE_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -546,6 +556,12 @@ STORAGES = {
 }
 
 LANGUAGE_CODE = "en"
+# The interface languages. Django maps a browser's zh, zh-CN and zh-SG to zh-hans, and
+# (there being no Traditional Chinese translation) zh-TW and zh-HK too: a reader of
+# Traditional Chinese reads Simplified far more easily than English, and the switcher
+# in the header changes it. Any other language falls back to English.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import language
 from community import api, health, views
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -24,6 +27,10 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("members/<str:username>/", views.member_profile, name="member-profile"),
     path("healthz", health.healthz, name="healthz"),
+    # The language switcher: Django's view, which also saves a signed-in member's choice;
+    # listed before Django's own URLs so that it is the one /i18n/setlang/ reaches.
+    path("i18n/setlang/", language.set_language, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
@@ -37,5 +44,6 @@ handler403 = views.permission_denied
 handler404 = views.page_not_found
 handler500 = views.server_error
 
-admin.site.site_header = f"{settings.SITE_NAME} administration"
+# Lazy, so that the admin's header is in the language of each request.
+admin.site.site_header = format_lazy(gettext_lazy("{site} administration"), site=settings.SITE_NAME)
 admin.site.site_title = settings.SITE_NAME

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin_forms import ModelAdmin
 from mentoring.models import (
@@ -41,13 +43,18 @@ class MentorProfileAdmin(ModelAdmin):
     inlines = [ExpertiseInline]
     actions = ["approve"]
 
-    @admin.action(description="Approve the selected applications")
+    @admin.action(description=gettext_lazy("Approve the selected applications"))
     def approve(self, request: HttpRequest, queryset: Any) -> None:
         from mentoring.services import mentor_approve
 
         for profile in queryset:
             mentor_approve(profile=profile, by=request.user)  # type: ignore[arg-type]
-        self.message_user(request, f"{queryset.count()} mentor(s) approved.")
+        approved = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(count)s mentor approved.", "%(count)s mentors approved.", approved)
+            % {"count": approved},
+        )
 
 
 @admin.register(Claim)
@@ -67,11 +74,11 @@ class ClaimAdmin(ModelAdmin):
 
 
 class StillWaitingFilter(admin.SimpleListFilter):
-    title = "mentor"
+    title = gettext_lazy("mentor")
     parameter_name = "waiting"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Still needs a mentor"), ("no", "Taken, solved or closed")]
+        return [("yes", _("Still needs a mentor")), ("no", _("Taken, solved or closed"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         waiting = escalation_still_waiting()
@@ -83,11 +90,11 @@ class StillWaitingFilter(admin.SimpleListFilter):
 
 
 class UnservedFilter(admin.SimpleListFilter):
-    title = "eligible mentors"
+    title = gettext_lazy("eligible mentors")
     parameter_name = "unserved"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "None (unserved tags)")]
+        return [("yes", _("None (unserved tags)"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         return queryset.filter(eligible_mentors=0) if self.value() == "yes" else queryset

@@ -9,6 +9,9 @@ import zoneinfo
 from typing import Any, cast
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.forms import language_codes
 from mentoring.models import CAPACITY_MAX, CAPACITY_MIN, Feedback, MentorProfile
@@ -28,35 +31,54 @@ class MentorProfileForm(forms.Form):
     """Become a mentor, or edit the mentor profile."""
 
     expertise = forms.CharField(
+        label=gettext_lazy("Expertise"),
         max_length=400,
-        help_text="Tags with your level, 1 (some) to 3 (expert), separated by commas, "
-        "such as: django 3, orm 2",
+        help_text=gettext_lazy(
+            "Tags with your level, 1 (some) to 3 (expert), separated by commas, "
+            "such as: django 3, orm 2"
+        ),
     )
     capacity = forms.IntegerField(
         min_value=CAPACITY_MIN,
         max_value=CAPACITY_MAX,
         initial=2,
-        help_text=f"Threads and mentorships you take on at once, {CAPACITY_MIN} to {CAPACITY_MAX}.",
+        label=gettext_lazy("Capacity"),
+        help_text=format_lazy(
+            gettext_lazy("Threads and mentorships you take on at once, {min} to {max}."),
+            min=CAPACITY_MIN,
+            max=CAPACITY_MAX,
+        ),
     )
-    languages = forms.CharField(max_length=200, help_text="Codes separated by commas: en, de")
-    time_zone = forms.ChoiceField(choices=[])
+    languages = forms.CharField(
+        label=gettext_lazy("Languages"),
+        max_length=200,
+        help_text=gettext_lazy("Codes separated by commas: en, de"),
+    )
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=[])
     availability = forms.CharField(
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One weekly window per line in your time zone, such as: Mon 18:00-21:00",
+        label=gettext_lazy("Availability"),
+        help_text=gettext_lazy(
+            "One weekly window per line in your time zone, such as: Mon 18:00-21:00"
+        ),
     )
     bio = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A few lines for askers: what you work on, how you like to help.",
+        label=gettext_lazy("Bio"),
+        help_text=gettext_lazy("A few lines for askers: what you work on, how you like to help."),
     )  # fmt: skip
     accepting = forms.BooleanField(
-        required=False, initial=True, label="Accepting new threads (untick to pause)"
+        required=False, initial=True, label=gettext_lazy("Accepting new threads (untick to pause)")
     )
     away_until = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Away until this day: no offers, and claims without a reply are released.",
+        label=gettext_lazy("Away until"),
+        help_text=gettext_lazy(
+            "Away until this day: no offers, and claims without a reply are released."
+        ),
     )
 
     def __init__(self, *args: Any, profile: MentorProfile | None = None, **kwargs: Any) -> None:
@@ -89,13 +111,16 @@ class MentorProfileForm(forms.Form):
             found = EXPERTISE_RE.match(part)
             if not found:
                 raise forms.ValidationError(
-                    f"“{part}” is not a tag and a level; write it like: django 3"
+                    _("“%(part)s” is not a tag and a level; write it like: django 3")
+                    % {"part": part}
                 )
             if not 1 <= int(found["level"]) <= 3:
-                raise forms.ValidationError(f"The level of {found['tag']} is 1, 2 or 3.")
+                raise forms.ValidationError(
+                    _("The level of %(tag)s is 1, 2 or 3.") % {"tag": found["tag"]}
+                )
             levels[found["tag"]] = int(found["level"])
         if not levels:
-            raise forms.ValidationError("Name at least one tag with a level.")
+            raise forms.ValidationError(_("Name at least one tag with a level."))
         return levels
 
     def clean_languages(self) -> list[str]:
@@ -110,7 +135,8 @@ class MentorProfileForm(forms.Form):
             found = WINDOW_RE.match(line)
             if not found or found["day"] not in DAYS:
                 raise forms.ValidationError(
-                    f"“{line}” is not a weekly window; write it like: Mon 18:00-21:00"
+                    _("“%(line)s” is not a weekly window; write it like: Mon 18:00-21:00")
+                    % {"line": line}
                 )
             windows.append(
                 {"day": DAYS.index(found["day"]), "start": _pad(found["start"]),
@@ -132,9 +158,11 @@ class MentorshipRequestForm(forms.Form):
         min_length=20,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Your goals",
-        help_text="What you want to learn or build with a mentor's help, and how often "
-        "you would like to talk.",
+        label=gettext_lazy("Your goals"),
+        help_text=gettext_lazy(
+            "What you want to learn or build with a mentor's help, and how often "
+            "you would like to talk."
+        ),
     )
 
 
@@ -142,9 +170,9 @@ class FeedbackForm(forms.Form):
     rating = forms.ChoiceField(
         choices=Feedback.Rating.choices,
         widget=forms.RadioSelect,
-        label="How was the mentor's help?",
+        label=gettext_lazy("How was the mentor's help?"),
     )
     comment = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-        label="A comment (optional)",
+        label=gettext_lazy("A comment (optional)"),
     )  # fmt: skip

@@ -3,14 +3,24 @@ clock, giving ranked mentors with a score and the reasons for it. No database, n
 randomness: the same input always gives the same ranking.
 
 Eligible (DESIGN.md, "Mentoring rules"): approved, accepting, not away, not the asker,
-no block either way, not excluded from this thread, shares a language with the asker,
+no block either way, not excluded from this thread, shares a language with the thread,
 has the thread's primary tag (wave 1) or any of its tags (wave 2), under capacity and
 under the daily offer cap.
 
-Score: expertise on the thread's tags by level (the primary tag counts double),
-available now, free capacity, time since the last offer (rotation), responsiveness with
-a prior (so new mentors are not starved), and a good past thread with this asker.
-Ties: fewer open claims, then the oldest last offer (never offered first), then id.
+Sharing a language: a thread written in Chinese (Japanese, Korean), as its text shows, is
+offered in wave 1 only to mentors who read that language, whatever the asker's profile
+says (many never change its default "en"); in wave 2 also to mentors who share one of
+the asker's languages, who can still answer in it and read the code and errors. A thread
+in Latin script may be in any of the asker's languages: a mentor who reads one of them
+qualifies (or English, when the asker lists none written in Latin script). Language
+codes are compared by their first part (zh-Hans, zh-CN and zh are one language; so are
+pt-BR and pt).
+
+Score: expertise on the thread's tags by level (the primary tag counts double), reading
+the thread's language, available now, free capacity, time since the last offer
+(rotation), responsiveness with a prior (so new mentors are not starved), and a good
+past thread with this asker. Ties: fewer open claims, then the oldest last offer (never
+offered first), then id. Reasons are worded in the active language.
 """
 
 from __future__ import annotations
@@ -18,16 +28,47 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.utils.translation import get_language_info, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
+
+from qa.linter import CJK_WEIGHT
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-LEVELS = {1: "knows", 2: "good at", 3: "expert in"}
+LEVELS = {
+    1: gettext_lazy("knows %(tag)s (level %(level)s)"),
+    2: gettext_lazy("good at %(tag)s (level %(level)s)"),
+    3: gettext_lazy("expert in %(tag)s (level %(level)s)"),
+}
 ROTATION_HOURS = 72
-# Weights of the parts of the score.
-W_EXPERTISE, W_AVAILABLE, W_CAPACITY, W_ROTATION, W_RESPONSIVE, W_HISTORY = (
-    1.0, 0.5, 0.3, 0.4, 0.3, 0.3,
+# Weights of the parts of the score. Reading the thread's language outweighs a level of
+# expertise on its primary tag (2/3): an expert who cannot read the question helps less.
+W_EXPERTISE, W_AVAILABLE, W_CAPACITY, W_ROTATION, W_RESPONSIVE, W_HISTORY, W_LANGUAGE = (
+    1.0, 0.5, 0.3, 0.4, 0.3, 0.3, 1.0,
 )  # fmt: skip
+
+# The scripts that tell a text's language by themselves. Latin script does not (it may be
+# English, German or Portuguese), so for such a text the asker's languages decide.
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+KANA = re.compile("[\u3040-\u30ff]")
+HANGUL = re.compile("[\uac00-\ud7af]")
+LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
+# Code says nothing of the language its asker writes: left out of the count.
+CODE = re.compile(r"^(```|~~~).*?^\1[^\n]*$|`[^`\n]+`", re.MULTILINE | re.DOTALL)
+# A text is in a CJK language when its CJK characters, weighed as the linter weighs them
+# against Latin letters, make at least this share of it, and there are at least two (a
+# word): English terms are common in Chinese prose, a quoted 应急 in English prose rare.
+CJK_SHARE = 0.25
+LANGUAGE_NAMES = {
+    "zh": gettext_lazy("Chinese"),
+    "en": gettext_lazy("English"),
+    "ja": gettext_lazy("Japanese"),
+    "ko": gettext_lazy("Korean"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +109,17 @@ class Thread:
     asker_id: int
     tags: tuple[str, ...]  # the primary tag first
     asker_languages: tuple[str, ...] = ("en",)
+    # The language the text is written in when its script tells (text_language), else None.
+    language: str | None = None
+
+    @property
+    def reading_language(self) -> str:
+        """The language a mentor reads the thread in: the one of its text, else the
+        asker's first language written in Latin script, else English."""
+        if self.language:
+            return base_language(self.language)
+        latin = [code for code in languages_of(self.asker_languages) if code not in CJK_LANGUAGES]
+        return latin[0] if latin else "en"
 
 
 @dataclass(frozen=True)
@@ -79,23 +131,70 @@ class Match:
     username: str = ""
 
 
+def base_language(code: str) -> str:
+    """A language code by its first part, lower case: zh-Hans, zh_CN and ZH are all zh,
+    pt-BR is pt."""
+    return code.strip().replace("_", "-").split("-")[0].lower()
+
+
+def languages_of(codes: Iterable[str]) -> list[str]:
+    """Language codes by their first part, each once, in order."""
+    return list(dict.fromkeys(base_language(code) for code in codes if code.strip()))
+
+
+def text_language(text: str) -> str | None:
+    """ "zh", "ja" or "ko" when the text (code left out) is written in that language, as
+    its share of CJK characters shows; None for a text whose script does not tell."""
+    prose = CODE.sub(" ", text)
+    han, kana, hangul = (len(p.findall(prose)) for p in (HAN, KANA, HANGUL))
+    cjk = han + kana + hangul
+    latin = len(LATIN_LETTER.findall(prose))
+    if cjk < 2 or CJK_WEIGHT * cjk < CJK_SHARE * (CJK_WEIGHT * cjk + latin):
+        return None
+    if hangul * 2 >= cjk:
+        return "ko"
+    # Japanese writes its grammar in kana between the kanji; Chinese has none.
+    return "ja" if kana * 10 >= cjk else "zh"
+
+
+def language_name(code: str) -> str:
+    """A language's name in the active language: "Chinese", or 中文 under zh-hans."""
+    base = base_language(code)
+    if base in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[base])
+    try:
+        return str(get_language_info(base)["name_translated"])
+    except KeyError:
+        return code
+
+
 def validate_availability(value: object) -> list[dict[str, object]]:
     """Weekly windows as [{"day": 0-6, "start": "HH:MM", "end": "HH:MM"}], start before
     end; raises ValueError saying what is wrong."""
     if not isinstance(value, list) or len(value) > 28:
-        raise ValueError("Give availability as a list of at most 28 weekly windows.")
+        raise ValueError(_("Give availability as a list of at most 28 weekly windows."))
     for number, window in enumerate(value, start=1):
         if not isinstance(window, dict) or set(window) != {"day", "start", "end"}:
-            raise ValueError(f"Window {number}: give exactly day, start and end.")
+            raise ValueError(
+                _("Window %(number)s: give exactly day, start and end.") % {"number": number}
+            )
         day, start, end = window["day"], window["start"], window["end"]
         if not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6:
-            raise ValueError(f"Window {number}: day is 0 (Monday) to 6 (Sunday).")
+            raise ValueError(
+                _("Window %(number)s: day is 0 (Monday) to 6 (Sunday).") % {"number": number}
+            )
         if not (isinstance(start, str) and TIME.match(start)):
-            raise ValueError(f"Window {number}: start is a time such as 18:00.")
+            raise ValueError(
+                _("Window %(number)s: start is a time such as 18:00.") % {"number": number}
+            )
         if not (isinstance(end, str) and (TIME.match(end) or end == "24:00")):
-            raise ValueError(f"Window {number}: end is a time such as 21:30.")
+            raise ValueError(
+                _("Window %(number)s: end is a time such as 21:30.") % {"number": number}
+            )
         if start >= end:
-            raise ValueError(f"Window {number}: start must come before end.")
+            raise ValueError(
+                _("Window %(number)s: start must come before end.") % {"number": number}
+            )
     return value
 
 
@@ -107,6 +206,17 @@ def available_now(candidate: Candidate, now: dt.datetime) -> bool:
     clock = local.strftime("%H:%M")
     return any(
         w.day == local.weekday() and w.start <= clock < w.end for w in candidate.availability
+    )
+
+
+def shares_language(candidate: Candidate, thread: Thread, *, wave: int) -> bool:
+    """The mentor reads the thread's language, or (wave 2, or a thread whose text does not
+    tell its language) one of the asker's."""
+    reads = set(languages_of(candidate.languages))
+    if thread.reading_language in reads:
+        return True
+    return (wave > 1 or not thread.language) and bool(
+        reads & set(languages_of(thread.asker_languages))
     )
 
 
@@ -126,7 +236,7 @@ def ineligible(
         return "blocked"
     if candidate.excluded:
         return "excluded from this thread"
-    if not set(candidate.languages) & set(thread.asker_languages):
+    if not shares_language(candidate, thread, wave=wave):
         return "no language in common"
     tags = thread.tags[:1] if wave == 1 else thread.tags
     if not any(tag in candidate.expertise for tag in tags):
@@ -157,30 +267,47 @@ def rank_mentors(
             level = c.expertise.get(tag)
             if level:
                 expertise += level * (2 if position == 0 else 1) / 3
-                reasons.append(f"{LEVELS[level]} {tag} (level {level})")
+                reasons.append(str(LEVELS[level]) % {"tag": tag, "level": level})
         score = W_EXPERTISE * expertise
+        language = thread.reading_language
+        if language in languages_of(c.languages):
+            score += W_LANGUAGE
+            reasons.append(_("reads %(language)s") % {"language": language_name(language)})
         if available_now(c, now):
             score += W_AVAILABLE
-            reasons.append("available now")
+            reasons.append(_("available now"))
         free = c.capacity - c.open_claims
         score += W_CAPACITY * free / c.capacity
-        reasons.append(f"{free} of {c.capacity} claims free")
+        reasons.append(
+            _("%(free)s of %(capacity)s claims free") % {"free": free, "capacity": c.capacity}
+        )
         if c.last_offered_at is None:
             score += W_ROTATION
-            reasons.append("not offered anything yet")
+            reasons.append(_("not offered anything yet"))
         else:
             hours = max((now - c.last_offered_at).total_seconds() / 3600, 0)
             score += W_ROTATION * min(hours, ROTATION_HOURS) / ROTATION_HOURS
             if hours >= 24:
-                reasons.append(f"not offered anything for {int(hours // 24)} days")
+                days = int(hours // 24)
+                reasons.append(
+                    ngettext(
+                        "not offered anything for %(days)s day",
+                        "not offered anything for %(days)s days",
+                        days,
+                    )
+                    % {"days": days}
+                )
         # Laplace's prior: a new mentor counts as half responsive.
         responsiveness = (c.replied + 1) / (c.replied + c.expired + 2)
         score += W_RESPONSIVE * responsiveness
         if c.replied + c.expired and responsiveness >= 0.8:
-            reasons.append(f"replied in time on {c.replied} of {c.replied + c.expired} claims")
+            reasons.append(
+                _("replied in time on %(replied)s of %(claims)s claims")
+                % {"replied": c.replied, "claims": c.replied + c.expired}
+            )
         if c.helped_asker:
             score += W_HISTORY
-            reasons.append("helped you well before")
+            reasons.append(_("helped you well before"))
         scored.append((c, round(score, 6), tuple(reasons)))
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     scored.sort(

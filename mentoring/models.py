@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_language_codes, validate_time_zone
 
@@ -17,9 +18,9 @@ class MentorProfile(models.Model):
     """A member's application to mentor, and once approved, how they mentor."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Not approved"
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not approved")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_profile"
@@ -88,11 +89,11 @@ class Claim(models.Model):
     lock on their profile)."""
 
     class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        RELEASED = "released", "Released"
-        EXPIRED = "expired", "Expired"
-        HANDED_OFF = "handed_off", "Handed off"
-        COMPLETED = "completed", "Completed"
+        ACTIVE = "active", _("Active")
+        RELEASED = "released", _("Released")
+        EXPIRED = "expired", _("Expired")
+        HANDED_OFF = "handed_off", _("Handed off")
+        COMPLETED = "completed", _("Completed")
 
     question = models.ForeignKey("qa.Question", on_delete=models.CASCADE, related_name="claims")
     mentor = models.ForeignKey(
@@ -124,8 +125,8 @@ class Exclusion(models.Model):
     """A mentor kept out of a thread's offers: they declined it or let a claim expire."""
 
     class Reason(models.TextChoices):
-        DECLINED = "declined", "Declined the offer"
-        EXPIRED = "expired", "Let a claim expire"
+        DECLINED = "declined", _("Declined the offer")
+        EXPIRED = "expired", _("Let a claim expire")
 
     question = models.ForeignKey("qa.Question", on_delete=models.CASCADE, related_name="+")
     mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -186,10 +187,10 @@ class Feedback(models.Model):
     keeps that mentor from being matched with that asker again and alerts moderators."""
 
     class Rating(models.TextChoices):
-        GREAT = "great", "Great"
-        GOOD = "good", "Good"
-        ACCEPTABLE = "acceptable", "Acceptable"
-        PROBLEMATIC = "problematic", "Problematic"
+        GREAT = "great", _("Great")
+        GOOD = "good", _("Good")
+        ACCEPTABLE = "acceptable", _("Acceptable")
+        PROBLEMATIC = "problematic", _("Problematic")
 
     claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="feedback")
     rating = models.CharField(max_length=12, choices=Rating.choices)
@@ -206,11 +207,11 @@ class Mentorship(models.Model):
     mentor's capacity, like claims."""
 
     class State(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        ACTIVE = "active", "Active"
-        DECLINED = "declined", "Declined"
-        ENDED = "ended", "Ended"
-        EXPIRED = "expired", "Expired without an answer"
+        REQUESTED = "requested", _("Requested")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        ENDED = "ended", _("Ended")
+        EXPIRED = "expired", _("Expired without an answer")
 
     OPEN_STATES = (State.REQUESTED, State.ACTIVE)
 

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from mentoring.matching import Candidate, Match, Thread, Window, rank_mentors
+from mentoring.matching import Candidate, Match, Thread, Window, rank_mentors, text_language
 from mentoring.models import Claim, Exclusion, MentorProfile, Mentorship, Offer
 from qa.models import Question, public
 
@@ -48,6 +48,8 @@ def escalation_still_waiting() -> Q:
 
 
 def thread_for(question: Question) -> Thread:
+    """A question as matching sees it, with the language its title and body are written
+    in when their script tells (an asker whose profile says ["en"] may write Chinese)."""
     asker = question.author
     tags = tuple(t.name for t in question.tags.all())
     return Thread(
@@ -55,6 +57,7 @@ def thread_for(question: Question) -> Thread:
         asker_id=question.author_id,
         tags=tags,
         asker_languages=tuple(asker.languages or ["en"]),
+        language=text_language(f"{question.title}\n{question.body}"),
     )
 
 

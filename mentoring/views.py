@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.errors import REFUSALS, Conflict, refusal_message, refusal_status
@@ -42,7 +44,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
         services.claim_create(mentor=cast(User, request.user), question=question)
     except REFUSALS as error:
         return _refused(request, question, error)
-    messages.success(request, "The thread is yours: the asker sees you are helping.")
+    messages.success(request, _("The thread is yours: the asker sees you are helping."))
     return redirect(question)
 
 
@@ -56,7 +58,7 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except REFUSALS as error:
         return _refused(request, held.question, error)
-    messages.success(request, "Released: the thread is back in the queue.")
+    messages.success(request, _("Released: the thread is back in the queue."))
     return redirect(held.question)
 
 
@@ -105,7 +107,7 @@ def claim_extend(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda held: services.claim_extend(claim=held, by=user),
-        "Extended: you have more time for the first reply.",
+        _("Extended: you have more time for the first reply."),
     )
 
 
@@ -118,10 +120,13 @@ def claim_handoff(request: HttpRequest, pk: int) -> HttpResponse:
     def handoff(held: Claim) -> None:
         target = User.objects.filter(username=username).first()
         if target is None:
-            raise ValidationError({"mentor": f"No member is called “{username}”."})
+            raise ValidationError(
+                {"mentor": _("No member is called “%(username)s”.") % {"username": username}}
+            )
         services.claim_handoff(claim=held, by=user, to=target, note=request.POST.get("note", ""))
 
-    return _claim_step(request, pk, handoff, f"Handed off to {username} with your note.")
+    done = _("Handed off to %(username)s with your note.") % {"username": username}
+    return _claim_step(request, pk, handoff, done)
 
 
 @login_required
@@ -132,13 +137,13 @@ def claim_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
     def rate(held: Claim) -> None:
         if not form.is_valid():
-            raise ValidationError("Choose a rating: great, good, acceptable or problematic.")
+            raise ValidationError(_("Choose a rating: great, good, acceptable or problematic."))
         services.feedback_give(
             claim=held, by=user, rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
         )  # fmt: skip
 
-    return _claim_step(request, pk, rate, "Thank you: your rating helps us match mentors.")
+    return _claim_step(request, pk, rate, _("Thank you: your rating helps us match mentors."))
 
 
 @login_required
@@ -163,10 +168,10 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         try:
             if profile is None:
                 services.mentor_apply(user=user, **form.service_fields())
-                messages.success(request, "Thank you! Staff will review your application.")
+                messages.success(request, _("Thank you! Staff will review your application."))
             else:
                 services.mentor_update(profile=profile, **form.service_fields())
-                messages.success(request, "Your mentor profile is saved.")
+                messages.success(request, _("Your mentor profile is saved."))
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
@@ -207,7 +212,7 @@ def offer_decline(request: HttpRequest, pk: int) -> HttpResponse:
         services.offer_decline(offer=offer, by=cast(User, request.user))
     except REFUSALS as error:
         return _refused(request, offer.question, error)
-    messages.success(request, "Declined: you will not be offered this thread again.")
+    messages.success(request, _("Declined: you will not be offered this thread again."))
     return redirect("mentoring:offers")
 
 
@@ -234,7 +239,10 @@ def mentor_profile(request: HttpRequest, username: str) -> HttpResponse:
             except Conflict as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"Asked {profile.user.public_name}; you will be told.")
+                messages.success(
+                    request,
+                    _("Asked %(mentor)s; you will be told.") % {"mentor": profile.user.public_name},
+                )
                 return redirect(mentorship)
     expertise = profile.expertise.select_related("tag").order_by("-level", "tag__name")
     return render(
@@ -261,9 +269,9 @@ def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MENTORSHIP_DONE = {
-    "accept": "Accepted: your mentorship has begun.",
-    "decline": "Declined; the member has been told.",
-    "end": "Ended; the other side has been told.",
+    "accept": gettext_lazy("Accepted: your mentorship has begun."),
+    "decline": gettext_lazy("Declined; the member has been told."),
+    "end": gettext_lazy("Ended; the other side has been told."),
 }
 
 

@@ -5,7 +5,7 @@ with a reason form on questions, answers, comments and members, and the audit lo
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin import UserAdmin
 from accounts.admin_forms import ModelAdmin
@@ -26,34 +28,42 @@ from moderation.models import CloseReason, Flag, ModerationAction
 from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin, ReadOnlyAdmin
 from qa.models import POST_MODELS, Answer, Comment, Question, thread_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # --- Reason forms for the actions -------------------------------------------------------
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the audit log; a suspended member sees it.",
+        help_text=gettext_lazy("Kept in the audit log; a suspended member sees it."),
     )
 
 
 class CloseForm(forms.Form):
     close_reason = forms.ModelChoiceField(
-        queryset=CloseReason.objects.all(), label="Reason", empty_label=None
+        queryset=CloseReason.objects.all(), label=gettext_lazy("Reason"), empty_label=None
     )
     duplicate_of = forms.IntegerField(
         required=False,
-        label="Original thread (number)",
-        help_text="For a duplicate: the number of the thread it duplicates, as in /questions/42/.",
+        label=gettext_lazy("Original thread (number)"),
+        help_text=gettext_lazy(
+            "For a duplicate: the number of the thread it duplicates, as in /questions/42/."
+        ),
     )
-    note = forms.CharField(max_length=150, required=False, label="Note (optional)")
+    note = forms.CharField(max_length=150, required=False, label=gettext_lazy("Note (optional)"))
 
 
 class MergeForm(ReasonForm):
     into = forms.IntegerField(
-        label="Merge into thread (number)",
-        help_text="The thread that keeps going, as in /questions/42/. The answers and comments "
-        "move there and the old address redirects to it.",
+        label=gettext_lazy("Merge into thread (number)"),
+        help_text=gettext_lazy(
+            "The thread that keeps going, as in /questions/42/. The answers and comments "
+            "move there and the old address redirects to it."
+        ),
     )
 
 
@@ -63,27 +73,28 @@ class SuspendForm(forms.Form):
     words."""
 
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Kept in the audit log; the member sees it.",
+        help_text=gettext_lazy("Kept in the audit log; the member sees it."),
     )
     until = forms.DateTimeField(
         required=False,
-        label="Suspended until",
+        label=gettext_lazy("Suspended until"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="In UTC. The member cannot sign in or post until then.",
+        help_text=gettext_lazy("In UTC. The member cannot sign in or post until then."),
     )
 
 
 def _run(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], *,
-    title: str, form_class: type[forms.Form], apply: Any, done: str,
+    title: StrOrPromise, form_class: type[forms.Form], apply: Any, done: StrOrPromise,
 ) -> HttpResponse | None:  # fmt: skip
     """An admin action that asks for a reason first (single and bulk): the first POST
     shows the form; the second applies the action to each selected object, each with
     its own audit record. Refusals are shown per object and change nothing."""
     if not user_is_moderator(user=request.user):  # type: ignore[arg-type]
-        raise PermissionDenied("Only moderators can do this.")
+        raise PermissionDenied(_("Only moderators can do this."))
     form = form_class(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
         applied = 0
@@ -92,11 +103,19 @@ def _run(
                 apply(obj, form.cleaned_data)
             except (ValidationError, PermissionDenied, services.FlagConflict) as error:
                 text = " ".join(error.messages) if isinstance(error, ValidationError) else error
-                model_admin.message_user(request, f"{obj}: {text}", messages.ERROR)
+                model_admin.message_user(
+                    request,
+                    _("%(label)s: %(message)s") % {"label": obj, "message": text},
+                    messages.ERROR,
+                )
             else:
                 applied += 1
         if applied:
-            model_admin.message_user(request, f"{done}: {applied}.", messages.SUCCESS)
+            model_admin.message_user(
+                request,
+                _("%(done)s: %(count)s.") % {"done": done, "count": applied},
+                messages.SUCCESS,
+            )
         return None
     context = {
         **model_admin.admin_site.each_context(request),
@@ -114,7 +133,9 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _reason_action(service: Any, *, description: str, title: str, done: str) -> Any:
+def _reason_action(
+    service: Any, *, description: StrOrPromise, title: StrOrPromise, done: StrOrPromise
+) -> Any:
     """An admin action that applies a post service with the moderator's reason."""
 
     @admin.action(description=description)
@@ -131,7 +152,7 @@ def _merge_apply(request: HttpRequest) -> Any:
     def apply(question: Question, data: dict[str, Any]) -> None:
         target = Question.objects.filter(pk=data["into"]).first()
         if target is None:
-            raise ValidationError(f"There is no thread {data['into']}.")
+            raise ValidationError(_("There is no thread %(number)s.") % {"number": data["into"]})
         services.question_merge(
             moderator=_user(request), question=question, into=target, reason=data["reason"]
         )
@@ -145,7 +166,9 @@ def _close_apply(request: HttpRequest) -> Any:
         if data["duplicate_of"]:
             target = Question.objects.filter(pk=data["duplicate_of"]).first()
             if target is None:
-                raise ValidationError(f"There is no thread {data['duplicate_of']}.")
+                raise ValidationError(
+                    _("There is no thread %(number)s.") % {"number": data["duplicate_of"]}
+                )
         services.question_close(
             moderator=_user(request), question=question, close_reason=data["close_reason"],
             note=data["note"], duplicate_of=target,
@@ -160,20 +183,36 @@ def _close_apply(request: HttpRequest) -> Any:
 class PostActions:
     """What moderators do to any kind of post, each with a reason."""
 
-    hide = _reason_action(services.post_hide, description="Hide (with a reason)",
-                          title="Hide with a reason", done="Hidden")  # fmt: skip
-    unhide = _reason_action(services.post_unhide, description="Unhide (with a reason)",
-                            title="Unhide with a reason", done="Shown again")  # fmt: skip
+    hide = _reason_action(
+        services.post_hide,
+        description=gettext_lazy("Hide (with a reason)"),
+        title=gettext_lazy("Hide with a reason"),
+        done=gettext_lazy("Hidden"),
+    )
+    unhide = _reason_action(
+        services.post_unhide,
+        description=gettext_lazy("Unhide (with a reason)"),
+        title=gettext_lazy("Unhide with a reason"),
+        done=gettext_lazy("Shown again"),
+    )
     soft_delete = _reason_action(
-        services.post_delete, description="Delete (with a reason; can be restored)",
-        title="Delete with a reason (can be restored)", done="Deleted",
-    )  # fmt: skip
-    restore = _reason_action(services.post_restore, description="Restore deleted (with a reason)",
-                             title="Restore with a reason", done="Restored")  # fmt: skip
+        services.post_delete,
+        description=gettext_lazy("Delete (with a reason; can be restored)"),
+        title=gettext_lazy("Delete with a reason (can be restored)"),
+        done=gettext_lazy("Deleted"),
+    )
+    restore = _reason_action(
+        services.post_restore,
+        description=gettext_lazy("Restore deleted (with a reason)"),
+        title=gettext_lazy("Restore with a reason"),
+        done=gettext_lazy("Restored"),
+    )
     dismiss_flags = _reason_action(
-        services.flags_dismiss, description="Dismiss their flags (with a reason)",
-        title="Dismiss the flags with a reason", done="Flags dismissed",
-    )  # fmt: skip
+        services.flags_dismiss,
+        description=gettext_lazy("Dismiss their flags (with a reason)"),
+        title=gettext_lazy("Dismiss the flags with a reason"),
+        done=gettext_lazy("Flags dismissed"),
+    )
 
 
 admin.site.unregister(Question)
@@ -188,37 +227,38 @@ class ModeratedQuestionAdmin(PostActions, QuestionAdmin):
         "restore", "dismiss_flags",
     ]  # fmt: skip
 
-    @admin.action(description="Merge into another thread (with a reason)")
+    @admin.action(description=gettext_lazy("Merge into another thread (with a reason)"))
     def merge(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _run(self, request, queryset, title="Merge into another thread",
-                    form_class=MergeForm, apply=_merge_apply(request), done="Merged")  # fmt: skip
+        return _run(self, request, queryset, title=_("Merge into another thread"),
+                    form_class=MergeForm, apply=_merge_apply(request),
+                    done=_("Merged"))  # fmt: skip
 
-    @admin.action(description="Close (with a reason; a duplicate links the original)")
+    @admin.action(description=gettext_lazy("Close (with a reason; a duplicate links the original)"))
     def close(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _run(self, request, queryset, title="Close with a reason", form_class=CloseForm,
-                    apply=_close_apply(request), done="Closed")  # fmt: skip
+        return _run(self, request, queryset, title=_("Close with a reason"), form_class=CloseForm,
+                    apply=_close_apply(request), done=_("Closed"))  # fmt: skip
 
-    @admin.action(description="Reopen (with a reason)")
+    @admin.action(description=gettext_lazy("Reopen (with a reason)"))
     def reopen(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _run(self, request, queryset, title="Reopen with a reason", form_class=ReasonForm,
+        return _run(self, request, queryset, title=_("Reopen with a reason"), form_class=ReasonForm,
                     apply=lambda q, data: services.question_reopen(
                         moderator=_user(request), question=q, reason=data["reason"]),
-                    done="Reopened")  # fmt: skip
+                    done=_("Reopened"))  # fmt: skip
 
-    @admin.action(description="Lock (with a reason)")
+    @admin.action(description=gettext_lazy("Lock (with a reason)"))
     def lock(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _run(self, request, queryset, title="Lock with a reason", form_class=ReasonForm,
+        return _run(self, request, queryset, title=_("Lock with a reason"), form_class=ReasonForm,
                     apply=lambda q, data: services.question_lock(
                         moderator=_user(request), question=q, reason=data["reason"], locked=True),
-                    done="Locked")  # fmt: skip
+                    done=_("Locked"))  # fmt: skip
 
-    @admin.action(description="Unlock (with a reason)")
+    @admin.action(description=gettext_lazy("Unlock (with a reason)"))
     def unlock(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _run(self, request, queryset, title="Unlock with a reason", form_class=ReasonForm,
+        return _run(self, request, queryset, title=_("Unlock with a reason"), form_class=ReasonForm,
                     apply=lambda q, data: services.question_lock(
                         moderator=_user(request), question=q, reason=data["reason"],
                         locked=False),
-                    done="Unlocked")  # fmt: skip
+                    done=_("Unlocked"))  # fmt: skip
 
 
 @admin.register(Answer)
@@ -244,7 +284,7 @@ class ModerationRecordInline(admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
-    verbose_name_plural = "Moderation record"
+    verbose_name_plural = gettext_lazy("Moderation record")
     ordering = ["-created_at"]
 
 
@@ -266,9 +306,9 @@ class ModeratedUserAdmin(UserAdmin):
 
     def suspension_lift(self, request: HttpRequest, member: User, *, reason: str) -> None:
         services.member_unsuspend(moderator=_user(request), member=member,
-                                  reason=reason or "Lifted on the member's page.")  # fmt: skip
+                                  reason=reason or _("Lifted on the member's page."))  # fmt: skip
 
-    @admin.action(description="Suspend until a date (with a reason)")
+    @admin.action(description=gettext_lazy("Suspend until a date (with a reason)"))
     def suspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         def apply(member: User, data: dict[str, Any]) -> None:
             services.member_suspend(
@@ -276,15 +316,15 @@ class ModeratedUserAdmin(UserAdmin):
                 reason=data["reason"],
             )  # fmt: skip
 
-        return _run(self, request, queryset, title="Suspend with a reason and an end",
-                    form_class=SuspendForm, apply=apply, done="Suspended")  # fmt: skip
+        return _run(self, request, queryset, title=_("Suspend with a reason and an end"),
+                    form_class=SuspendForm, apply=apply, done=_("Suspended"))  # fmt: skip
 
-    @admin.action(description="Lift the suspension (with a reason)")
+    @admin.action(description=gettext_lazy("Lift the suspension (with a reason)"))
     def unsuspend(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        return _run(self, request, queryset, title="Lift the suspension", form_class=ReasonForm,
+        return _run(self, request, queryset, title=_("Lift the suspension"), form_class=ReasonForm,
                     apply=lambda member, data: services.member_unsuspend(
                         moderator=_user(request), member=member, reason=data["reason"]),
-                    done="Suspension lifted")  # fmt: skip
+                    done=_("Suspension lifted"))  # fmt: skip
 
 
 # --- The flag queue and the audit log ---------------------------------------------------
@@ -307,7 +347,7 @@ class FlagAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="Post")
+    @admin.display(description=gettext_lazy("Post"))
     def post_link(self, flag: Flag) -> str:
         from django.utils.html import format_html
 
@@ -333,10 +373,10 @@ class FlagAdmin(ModelAdmin):
         from moderation.selectors import flag_queue
 
         if not user_is_moderator(user=request.user):  # type: ignore[arg-type]
-            raise PermissionDenied("Only moderators work the flag queue.")
+            raise PermissionDenied(_("Only moderators work the flag queue."))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Flag queue",
+            "title": _("Flag queue"),
             "items": flag_queue(),
             "close_reasons": CloseReason.objects.all(),
             "opts": self.model._meta,
@@ -348,7 +388,7 @@ class FlagAdmin(ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:moderation_queue"))
         if kind not in POST_MODELS or step not in {"hide", "dismiss", "close", "suspend"}:
-            raise PermissionDenied("Unknown action.")
+            raise PermissionDenied(_("Unknown action."))
         post: Any = get_object_or_404(POST_MODELS[kind], pk=pk)
         me = _user(request)
         reason = request.POST.get("reason", "")
@@ -360,7 +400,7 @@ class FlagAdmin(ModelAdmin):
             elif step == "close":
                 form = CloseForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationError("Choose a closing reason.")
+                    raise ValidationError(_("Choose a closing reason."))
                 _close_apply(request)(thread_of(post), form.cleaned_data)
             else:
                 # Only parsed: a missing or past end is refused by the service's rules.
@@ -372,7 +412,7 @@ class FlagAdmin(ModelAdmin):
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             self.message_user(request, text, messages.ERROR)
         else:
-            self.message_user(request, "Done; it is in the audit log.", messages.SUCCESS)
+            self.message_user(request, _("Done; it is in the audit log."), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:moderation_queue"))
 
 

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _one_target() -> Q:
@@ -21,17 +23,17 @@ class Flag(models.Model):
     """A member's report of a post. One open flag per member per post."""
 
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam"
-        RUDE = "rude", "Rude or abusive"
-        OFF_TOPIC = "off_topic", "Off-topic"
-        DUPLICATE = "duplicate", "A duplicate (link the original)"
-        NEEDS_MODERATOR = "needs_moderator", "Needs a moderator"
-        OTHER = "other", "Something else (say what)"
+        SPAM = "spam", _("Spam")
+        RUDE = "rude", _("Rude or abusive")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        DUPLICATE = "duplicate", _("A duplicate (link the original)")
+        NEEDS_MODERATOR = "needs_moderator", _("Needs a moderator")
+        OTHER = "other", _("Something else (say what)")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        HELPFUL = "helpful", "Acted on"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", pgettext_lazy("flag status", "Open")
+        HELPFUL = "helpful", _("Acted on")
+        DISMISSED = "dismissed", _("Dismissed")
 
     flagger = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
@@ -83,7 +85,7 @@ class CloseReason(models.Model):
 
     label = models.CharField(max_length=100, unique=True)
     needs_target = models.BooleanField(
-        default=False, help_text="Closing for this reason needs the original thread."
+        default=False, help_text=_("Closing for this reason needs the original thread.")
     )
     order = models.PositiveSmallIntegerField(default=100)
 
@@ -98,19 +100,19 @@ class ModerationAction(models.Model):
     """The audit log: who did what, to what, why and when. Written by the services only."""
 
     class Kind(models.TextChoices):
-        HIDE = "hide", "Hide"
-        UNHIDE = "unhide", "Unhide"
-        AUTO_HIDE = "auto_hide", "Hidden by flags, pending review"
-        CLOSE = "close", "Close"
-        REOPEN = "reopen", "Reopen"
-        LOCK = "lock", "Lock"
-        UNLOCK = "unlock", "Unlock"
-        SUSPEND = "suspend", "Suspend"
-        UNSUSPEND = "unsuspend", "Lift suspension"
-        DISMISS_FLAGS = "dismiss_flags", "Dismiss flags"
-        DELETE = "delete", "Delete"
-        RESTORE = "restore", "Restore"
-        MERGE = "merge", "Merge"
+        HIDE = "hide", _("Hide")
+        UNHIDE = "unhide", _("Unhide")
+        AUTO_HIDE = "auto_hide", _("Hidden by flags, pending review")
+        CLOSE = "close", _("Close")
+        REOPEN = "reopen", _("Reopen")
+        LOCK = "lock", _("Lock")
+        UNLOCK = "unlock", _("Unlock")
+        SUSPEND = "suspend", _("Suspend")
+        UNSUSPEND = "unsuspend", _("Lift suspension")
+        DISMISS_FLAGS = "dismiss_flags", _("Dismiss flags")
+        DELETE = "delete", _("Delete")
+        RESTORE = "restore", _("Restore")
+        MERGE = "merge", _("Merge")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,7 +120,7 @@ class ModerationAction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="moderation_actions",
-        help_text="Empty when the site acted on its own (flags reaching the threshold).",
+        help_text=_("Empty when the site acted on its own (flags reaching the threshold)."),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     question = models.ForeignKey(
@@ -136,9 +138,9 @@ class ModerationAction(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="moderation_record",
-        help_text="The member acted on (suspensions), or the author of the post.",
+        help_text=_("The member acted on (suspensions), or the author of the post."),
     )
-    target = models.CharField(max_length=300, help_text="What was acted on, as it read then.")
+    target = models.CharField(max_length=300, help_text=_("What was acted on, as it read then."))
     reason = models.TextField(max_length=2000)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict
 from accounts.models import User
@@ -53,13 +54,13 @@ def _describe(post: Post) -> str:
 
 def _ensure_moderator(user: User) -> None:
     if not user_is_moderator(user=user):
-        raise PermissionDenied("Only moderators can do this.")
+        raise PermissionDenied(_("Only moderators can do this."))
 
 
 def _reason(reason: Any) -> str:
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationError({"reason": "Give a reason; it is kept in the audit log."})
+        raise ValidationError({"reason": _("Give a reason; it is kept in the audit log.")})
     return reason[:2000]
 
 
@@ -103,23 +104,25 @@ def flag_create(
     notified (coalesced per post); 3 distinct established members hide it pending review."""
     user_ensure_can_post(user=flagger)
     if reason not in Flag.Reason.values:
-        raise ValidationError({"reason": f"Use one of {', '.join(Flag.Reason.values)}."})
+        raise ValidationError(
+            {"reason": _("Use one of %(reasons)s.") % {"reasons": ", ".join(Flag.Reason.values)}}
+        )
     note = note.strip() if isinstance(note, str) else ""
     if reason == Flag.Reason.OTHER and not note:
-        raise ValidationError({"note": "Say what is wrong with the post."})
+        raise ValidationError({"note": _("Say what is wrong with the post.")})
     if reason == Flag.Reason.DUPLICATE:
         if duplicate_of is None:
-            raise ValidationError({"duplicate_of": "Link the thread this one duplicates."})
+            raise ValidationError({"duplicate_of": _("Link the thread this one duplicates.")})
         if duplicate_of.pk == thread_of(post).pk:
-            raise ValidationError({"duplicate_of": "A thread cannot duplicate itself."})
+            raise ValidationError({"duplicate_of": _("A thread cannot duplicate itself.")})
     elif duplicate_of is not None:
-        raise ValidationError({"duplicate_of": "Only a duplicate flag links a thread."})
+        raise ValidationError({"duplicate_of": _("Only a duplicate flag links a thread.")})
     model = type(post)
     post = model.objects.select_for_update().get(pk=post.pk)
     if post.hidden:
-        raise FlagConflict("This post is already hidden; moderators are reviewing it.")
+        raise FlagConflict(_("This post is already hidden; moderators are reviewing it."))
     if post.author_id == flagger.pk:
-        raise FlagConflict("You cannot flag your own post; edit or delete it instead.")
+        raise FlagConflict(_("You cannot flag your own post; edit or delete it instead."))
     field = post_kind(post)
     try:
         with transaction.atomic():
@@ -128,7 +131,9 @@ def flag_create(
                 **{field: post},
             )  # fmt: skip
     except IntegrityError:
-        raise FlagConflict("You already flagged this post; moderators will look at it.") from None
+        raise FlagConflict(
+            _("You already flagged this post; moderators will look at it.")
+        ) from None
     thread = thread_of(post)
     notify(
         kind=moderation_kinds.FLAG_RAISED,
@@ -217,9 +222,9 @@ def _out_of_sight(post: Post) -> None:
 def _removed(post: Post) -> str:
     """Why a post cannot simply be shown again, or "" when it can."""
     if isinstance(post, Question) and post.merged_into_id:
-        return f"This thread was merged into thread {post.merged_into_id}."
+        return _("This thread was merged into thread %(number)s.") % {"number": post.merged_into_id}
     if post.deleted_at is not None:
-        return "This post is deleted; restore it instead."
+        return _("This post is deleted; restore it instead.")
     return ""
 
 
@@ -258,7 +263,7 @@ def post_delete(*, moderator: User, post: Post, reason: str) -> Post:
     reason = _reason(reason)
     post = _locked(post)
     if post.deleted_at is not None:
-        raise ValidationError("This post is already deleted.")
+        raise ValidationError(_("This post is already deleted."))
     was_hidden = post.hidden
     _set_hidden(post, True, deleted_at=timezone.now())
     _resolve_flags(post, by=moderator, status=Flag.Status.HELPFUL)
@@ -274,7 +279,7 @@ def post_restore(*, moderator: User, post: Post, reason: str) -> Post:
     reason = _reason(reason)
     post = _locked(post)
     if post.deleted_at is None:
-        raise ValidationError("This post is not deleted.")
+        raise ValidationError(_("This post is not deleted."))
     deletion = (
         ModerationAction.objects.filter(**{post_kind(post): post}, kind=Kind.DELETE)
         .order_by("-created_at", "-pk")
@@ -297,9 +302,9 @@ def question_merge(
     _ensure_moderator(moderator)
     reason = _reason(reason)
     if into is None:
-        raise ValidationError({"into": "Name the thread to merge into."})
+        raise ValidationError({"into": _("Name the thread to merge into.")})
     if into.pk == question.pk:
-        raise ValidationError({"into": "A thread cannot be merged into itself."})
+        raise ValidationError({"into": _("A thread cannot be merged into itself.")})
     rows = Question.objects.select_for_update().filter(pk__in=[question.pk, into.pk])
     locked = {row.pk: row for row in rows.order_by("pk")}
     source, target = locked[question.pk], locked[into.pk]
@@ -307,7 +312,7 @@ def question_merge(
         raise ValidationError(refusal)
     if target.hidden:
         raise ValidationError(
-            {"into": "That thread is hidden, deleted or merged; pick a visible one."}
+            {"into": _("That thread is hidden, deleted or merged; pick a visible one.")}
         )
     answers, comments = question_merge_into(source=source, target=target)
     _out_of_sight(source)
@@ -327,16 +332,18 @@ def question_close(
     _ensure_moderator(moderator)
     if close_reason.needs_target:
         if duplicate_of is None:
-            raise ValidationError({"duplicate_of": "Name the thread this one duplicates."})
+            raise ValidationError({"duplicate_of": _("Name the thread this one duplicates.")})
         if duplicate_of.pk == question.pk:
-            raise ValidationError({"duplicate_of": "A thread cannot duplicate itself."})
+            raise ValidationError({"duplicate_of": _("A thread cannot duplicate itself.")})
         if duplicate_of.hidden:
-            raise ValidationError({"duplicate_of": "That thread is hidden; link a visible one."})
+            raise ValidationError({"duplicate_of": _("That thread is hidden; link a visible one.")})
     elif duplicate_of is not None:
-        raise ValidationError({"duplicate_of": f"“{close_reason}” links no other thread."})
+        raise ValidationError(
+            {"duplicate_of": _("“%(reason)s” links no other thread.") % {"reason": close_reason}}
+        )
     question = Question.objects.select_for_update().get(pk=question.pk)
     if question.status == Question.Status.CLOSED:
-        raise ValidationError("This thread is already closed.")
+        raise ValidationError(_("This thread is already closed."))
     text = close_reason.label + (f": {note.strip()}" if note and note.strip() else "")
     question_closed_set(question=question, closed=True, reason=text, duplicate_of=duplicate_of)
     _resolve_flags(question, by=moderator, status=Flag.Status.HELPFUL)
@@ -353,7 +360,7 @@ def question_reopen(*, moderator: User, question: Question, reason: str) -> Ques
     if question.merged_into_id:
         raise ValidationError(_removed(question))
     if question.status != Question.Status.CLOSED:
-        raise ValidationError("This thread is not closed.")
+        raise ValidationError(_("This thread is not closed."))
     question_closed_set(question=question, closed=False)
     _record(moderator=moderator, kind=Kind.REOPEN, reason=reason, post=question)
     return question

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, refusal_status
 from accounts.models import User
@@ -19,7 +20,7 @@ from qa.models import POST_MODELS, Question
 
 def visible_post(kind: str, pk: int, user: Any) -> Any:
     if kind not in POST_MODELS:
-        raise Http404("No such kind of post.")
+        raise Http404(_("No such kind of post."))
     return get_object_or_404(POST_MODELS[kind].objects.visible_to(user), pk=pk)
 
 
@@ -28,7 +29,9 @@ def duplicate_target(pk: int | None, user: Any) -> Question | None:
         return None
     target = Question.objects.visible_to(user).filter(pk=pk).first()
     if target is None:
-        raise ValidationError({"duplicate_of": f"There is no thread {pk}."})
+        raise ValidationError(
+            {"duplicate_of": _("There is no thread %(number)s.") % {"number": pk}}
+        )
     return target
 
 
@@ -56,7 +59,7 @@ def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 form.add_error(None, str(error))
                 status = refusal_status(error)
             else:
-                messages.success(request, "Thank you: moderators will look at it.")
+                messages.success(request, _("Thank you: moderators will look at it."))
                 return redirect(post.get_absolute_url())
     return render(
         request, "moderation/flag.html", {"form": form, "post": post, "kind": kind}, status=status

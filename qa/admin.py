@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.admin_forms import ModelAdmin
 from accounts.models import User
@@ -38,13 +40,13 @@ class TagAdmin(ModelAdmin):
 class VisibilityFilter(admin.SimpleListFilter):
     """Public, hidden (by a moderator or by flags), deleted, or merged away."""
 
-    title = "visibility"
+    title = gettext_lazy("visibility")
     parameter_name = "visibility"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        choices = [("public", "Public"), ("hidden", "Hidden"), ("deleted", "Deleted")]
+        choices = [("public", _("Public")), ("hidden", _("Hidden")), ("deleted", _("Deleted"))]
         if model_admin.model is Question:
-            choices.append(("merged", "Merged away"))
+            choices.append(("merged", _("Merged away")))
         return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -64,9 +66,9 @@ class VisibilityFilter(admin.SimpleListFilter):
 
 
 class PublicLinkMixin:
-    @admin.display(description="Public page")
+    @admin.display(description=gettext_lazy("Public page"))
     def public_link(self, post: Any) -> str:
-        return format_html('<a href="{}">view</a>', post.get_absolute_url())
+        return format_html('<a href="{}">{}</a>', post.get_absolute_url(), _("view"))
 
 
 # What moderators change through the actions (with a reason and an audit record) only.
@@ -116,12 +118,12 @@ class CommentInline(PostInline):
 
 class QuestionCommentInline(CommentInline):
     fk_name = "question"
-    verbose_name_plural = "Comments on the question"
+    verbose_name_plural = gettext_lazy("Comments on the question")
 
 
 class AnswerCommentInline(CommentInline):
     fk_name = "answer"
-    verbose_name_plural = "Comments on the answer"
+    verbose_name_plural = gettext_lazy("Comments on the answer")
 
 
 class PostAdmin(PublicLinkMixin, ModelAdmin):
@@ -148,7 +150,7 @@ class PostAdmin(PublicLinkMixin, ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:  # has_add_permission refuses already; never write a post here
-            raise PermissionDenied("Posts are written by members, not in the admin.")
+            raise PermissionDenied(_("Posts are written by members, not in the admin."))
         changes = {name: form.cleaned_data[name] for name in self.service_fields
                    if name in form.changed_data}  # fmt: skip
         others = [name for name in form.changed_data if name not in self.service_fields]
@@ -282,12 +284,13 @@ class RevisionAdmin(ReadOnlyAdmin):
 
 @admin.register(FaqEntry)
 class FaqEntryAdmin(ModelAdmin):
-    list_display = ["title", "order", "published", "updated_at"]
+    list_display = ["title", "language", "translation_of", "order", "published", "updated_at"]
     list_editable = ["order", "published"]
-    list_filter = ["published", "tags"]
+    list_filter = ["language", "published", "tags"]
+    list_select_related = ["translation_of"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["tags"]
+    autocomplete_fields = ["tags", "translation_of"]
     view_on_site = True
 
     def save_model(self, request: Any, obj: FaqEntry, form: Any, change: bool) -> None:

@@ -17,20 +17,35 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
 from qa import selectors, services
 from qa.checklist import checklist_clean
-from qa.forms import AskForm, AskTopicForm, AskTriedForm, apply_service_errors, draft_of
+from qa.forms import (
+    AskForm,
+    AskTopicForm,
+    AskTriedForm,
+    apply_service_errors,
+    draft_of,
+    labelled,
+)
 from qa.limits import PostingLimited, limited_response
 from qa.linter import Draft, Hint, blocking, lint_question
 from qa.markdown import render_markdown
 from qa.models import AskDraft
 from qa.search import similar_questions
 
-STEPS = {1: "Search first", 2: "Read the FAQ", 3: "What I tried", 4: "Review and post"}
+STEPS = {
+    1: gettext_lazy("Search first"),
+    2: gettext_lazy("Read the FAQ"),
+    3: gettext_lazy("What I tried"),
+    4: gettext_lazy("Review and post"),
+}
 STEP_FORMS: dict[int, type[AskTopicForm] | type[AskTriedForm]] = {1: AskTopicForm, 3: AskTriedForm}
 TOPIC_FIELDS = ("title", "body", "tags")
 TRIED_FIELDS = ("what_i_tried", "expected", "actual", "error_output", "environment")
@@ -81,7 +96,8 @@ def _faq_step(request: HttpRequest, draft: AskDraft, typed: Draft) -> dict[str, 
         services.evidence_record_faq_no_match(
             user=request.user, query=typed.title[:300] or "-", draft=draft
         )
-    others = [e for e in selectors.faq_published() if e not in matches]
+    reader = translation.get_language()
+    others = [e for e in selectors.faq_published(language=reader) if e not in matches]
     opened = selectors.faq_opened_for_draft(author=_member(request), draft=draft)
     return {"faq_matches": matches, "faq_others": others, "faq_opened": opened}
 
@@ -120,7 +136,7 @@ def _review(request: HttpRequest, draft: AskDraft, form: Any = None) -> dict[str
             (STEPS[CHECKLIST_STEPS[step]], text)
             for step, texts in missing.items()
             for text in texts
-            if f"{STEPS[CHECKLIST_STEPS[step]]}: {text}" not in problems
+            if labelled(STEPS[CHECKLIST_STEPS[step]], text) not in problems
         ],
     }
 
@@ -136,9 +152,9 @@ def _form_problems(form: Any, typed: Draft, hints: list[Hint]) -> list[str]:
     problems: list[str] = []
     for name, messages_ in form.errors.items():
         field = form.fields.get(name)
-        label = f"{field.label or name.replace('_', ' ').capitalize()}: " if field else ""
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
         for message in messages_:
-            text = f"{label}{message}"
+            text = labelled(label, message) if label else str(message)
             if message not in said and text not in problems:
                 problems.append(text)
     return problems
@@ -198,7 +214,7 @@ def question_ask(request: HttpRequest) -> HttpResponse:
     go = str(request.POST.get("go", "next"))
     if go == "restart":
         services.ask_draft_discard(draft=draft)
-        messages.info(request, "Your draft is discarded; start again whenever you like.")
+        messages.info(request, _("Your draft is discarded; start again whenever you like."))
         return redirect("qa:question-ask")
     services.ask_draft_save(
         draft=draft, data={k: v for k, v in request.POST.items() if k in STEP_FIELDS.get(step, ())}
@@ -219,7 +235,7 @@ def question_ask(request: HttpRequest) -> HttpResponse:
     if step == 1 and draft.data.get("shown_for") != _title_key(str(draft.data.get("title"))):
         # Search first: what this title brings up is shown before moving on.
         messages.info(
-            request, "Here are the threads like yours. If none answers it, press Next again."
+            request, _("Here are the threads like yours. If none answers it, press Next again.")
         )
         return redirect(_step_url(1))
     services.ask_draft_save(draft=draft, data={}, reached=step + 1)
@@ -246,7 +262,7 @@ def _post(request: HttpRequest, draft: AskDraft) -> HttpResponse:
             form.add_error(None, str(error))
             return limited_response(_render(request, draft, 4, form=form, status=429), error)
         else:
-            messages.success(request, "Your question is posted.")
+            messages.success(request, _("Your question is posted."))
             return redirect(question)
     return _render(request, draft, 4, form=form, status=400)
 

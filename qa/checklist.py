@@ -22,6 +22,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qa.linter import CJK_WEIGHT, Draft, blocking, lint_question, weighted_length
 from qa.models import BODY_MAX, AskDraft, FaqEvidence, SearchEvidence
@@ -33,15 +35,29 @@ PLACEHOLDER_TRIED = re.compile(
     r"asdf\w*|qwerty\w*|see above|google|googled|searched)\W*$",
     re.IGNORECASE,
 )
+# How to satisfy each step, in the language active when the refusal is worded.
 HOW_TO = {
-    "searched": "Search first: type your title on the ask page or use the search page, "
-    "and look at the similar threads it shows.",
-    "read_faq": "Read the FAQ: open at least one of the FAQ entries shown for your draft "
-    "(if none is shown, that step counts as done once the list was checked).",
-    "tried_locally": f"Say what you tried, in at least {TRIED_MIN_LENGTH} characters (about "
-    f"{TRIED_MIN_LENGTH // CJK_WEIGHT + 1} in Chinese): the commands, changes or searches, and "
-    "what each one did.",
+    "searched": gettext_lazy(
+        "Search first: type your title on the ask page or use the search page, and look at "
+        "the similar threads it shows."
+    ),
+    "read_faq": gettext_lazy(
+        "Read the FAQ: open at least one of the FAQ entries shown for your draft (if none is "
+        "shown, that step counts as done once the list was checked)."
+    ),
+    "tried_locally": gettext_lazy(
+        "Say what you tried, in at least %(length)s characters (about %(cjk_length)s in "
+        "Chinese): the commands, changes or searches, and what each one did."
+    ),
 }
+
+
+def how_to(step: str) -> str:
+    """How to satisfy a checklist step, worded in the active language."""
+    return str(HOW_TO[step]) % {
+        "length": TRIED_MIN_LENGTH,
+        "cjk_length": TRIED_MIN_LENGTH // CJK_WEIGHT + 1,
+    }
 
 
 @dataclass
@@ -68,12 +84,14 @@ def _text(data: dict[str, Any], key: str, max_length: int = BODY_MAX) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError({key: "Give text here."})
+        raise ValidationError({key: _("Give text here.")})
     if "\x00" in value:
-        raise ValidationError({key: "The text contains a NUL character; remove it."})
+        raise ValidationError({key: _("The text contains a NUL character; remove it.")})
     value = value.strip()
     if len(value) > max_length:
-        raise ValidationError({key: f"Keep this to {max_length:,} characters."})
+        raise ValidationError(
+            {key: _("Keep this to %(length)s characters.") % {"length": f"{max_length:,}"}}
+        )
     return value
 
 
@@ -91,7 +109,7 @@ def tried_problem(text: str) -> str | None:
     text = text.strip()
     # Counted as the linter counts: a Chinese, Japanese or Korean character says more.
     if weighted_length(text) < TRIED_MIN_LENGTH or _is_placeholder(text):
-        return HOW_TO["tried_locally"]
+        return how_to("tried_locally")
     return None
 
 
@@ -120,20 +138,22 @@ def checklist_clean(
     tried_locally), or per field for wrong types and pasted secrets.
     """
     if not isinstance(data, dict):
-        raise ValidationError({"checklist": "Give the checklist as an object (see the API docs)."})
+        raise ValidationError(
+            {"checklist": _("Give the checklist as an object (see the API docs).")}
+        )
     errors: dict[str, str] = {}
     for flag in ("searched", "read_faq", "tried_locally"):
         if flag in data and not isinstance(data[flag], bool):
-            errors[flag] = "Give true or false."
+            errors[flag] = _("Give true or false.")
     queries = data.get("search_queries", [])
     if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
-        errors["searched"] = "search_queries must be a list of the searches you ran."
+        errors["searched"] = _("search_queries must be a list of the searches you ran.")
         queries = []
     entries = data.get("faq_entries", [])
     if not isinstance(entries, list) or not all(
         isinstance(e, int) and not isinstance(e, bool) for e in entries
     ):
-        errors["read_faq"] = "faq_entries must be a list of FAQ entry ids."
+        errors["read_faq"] = _("faq_entries must be a list of FAQ entry ids.")
         entries = []
     if errors:
         raise ValidationError(errors)
@@ -158,28 +178,31 @@ def checklist_clean(
     normalised = {_normalised(q) for q in recorded_queries}
     unknown = [q for q in queries if _normalised(q) not in normalised]
     if not recorded_queries:
-        errors["searched"] = (
+        errors["searched"] = _(
             "We have no search by you for this question in the last 24 hours (searches an "
-            "earlier question used do not count). " + HOW_TO["searched"]
-        )
+            "earlier question used do not count). %(how_to)s"
+        ) % {"how_to": how_to("searched")}
     elif unknown:
-        errors["searched"] = f"These searches were not run from your account: {unknown[:3]}."
+        errors["searched"] = _("These searches were not run from your account: %(queries)s.") % {
+            "queries": ", ".join(f"“{query}”" for query in unknown[:3])
+        }
 
     reads = list(FaqEvidence.objects.filter(scope).values_list("pk", "entry_id"))
     opened = {entry for _, entry in reads if entry is not None}
     no_match = any(entry is None for _, entry in reads)
     strangers = [e for e in entries if e not in opened]
     if not opened and not no_match:
-        errors["read_faq"] = (
-            "We have no FAQ reading by you for this question in the last 24 hours. "
-            + HOW_TO["read_faq"]
-        )
+        errors["read_faq"] = _(
+            "We have no FAQ reading by you for this question in the last 24 hours. %(how_to)s"
+        ) % {"how_to": how_to("read_faq")}
     elif strangers:
-        errors["read_faq"] = f"You have not opened these FAQ entries: {strangers[:5]}."
+        errors["read_faq"] = _("You have not opened these FAQ entries: %(entries)s.") % {
+            "entries": ", ".join(str(entry) for entry in strangers[:5])
+        }
 
     tried = texts["what_i_tried"]
     if data.get("tried_locally") is False or tried_problem(tried):
-        errors["tried_locally"] = HOW_TO["tried_locally"]
+        errors["tried_locally"] = how_to("tried_locally")
     if errors:
         raise ValidationError(errors)
 

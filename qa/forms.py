@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from qa.checklist import TRIED_MIN_LENGTH, tried_problem
 from qa.linter import Draft
@@ -10,26 +13,48 @@ from qa.models import BODY_MAX, COMMENT_MAX, TITLE_MAX
 from qa.selectors import SORTS, STATUSES
 
 STEP_NAMES = {
-    "searched": "Search first",
-    "read_faq": "Read the FAQ",
-    "tried_locally": "What I tried",
+    "searched": _("Search first"),
+    "read_faq": _("Read the FAQ"),
+    "tried_locally": _("What I tried"),
 }
+SORT_LABELS = {
+    "active": pgettext_lazy("sort", "Active"),
+    "newest": pgettext_lazy("sort", "Newest"),
+    "votes": pgettext_lazy("sort", "Votes"),
+    "unanswered": pgettext_lazy("sort", "Unanswered"),
+}
+STATUS_LABELS = {
+    "open": pgettext_lazy("status", "Open"),
+    "solved": pgettext_lazy("status", "Solved"),
+    "unanswered": pgettext_lazy("status", "Unanswered"),
+    "closed": pgettext_lazy("status", "Closed"),
+}
+
+
+def labelled(label: object, message: object) -> str:
+    """A message under the name of its field or step, "Title: ...", in the active language."""
+    return gettext("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
 class QuestionForm(forms.Form):
     title = forms.CharField(
+        label=_("Title"),
         max_length=TITLE_MAX,
-        help_text="A specific summary of the problem, e.g. “makemigrations conflict after "
-        "merging two branches”.",
+        help_text=_(
+            "A specific summary of the problem, e.g. “makemigrations conflict after "
+            "merging two branches”."
+        ),
     )
     body = forms.CharField(
+        label=_("Body"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text="Markdown. Put code and error output in fenced blocks (```).",
+        help_text=_("Markdown. Put code and error output in fenced blocks (```)."),
     )
     tags = forms.CharField(
+        label=_("Tags"),
         max_length=200,
-        help_text="One to five tags separated by spaces or commas, e.g. django orm.",
+        help_text=_("One to five tags separated by spaces or commas, e.g. django orm."),
     )
 
     def clean_tags(self) -> list[str]:
@@ -60,28 +85,33 @@ class AskTriedForm(forms.Form):
     """Step 3 of the ask flow: the checklist in the asker's own words."""
 
     what_i_tried = forms.CharField(
-        label="What I already tried",
+        label=_("What I already tried"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="The commands, changes and searches you tried, and what each one did "
-        f"(at least {TRIED_MIN_LENGTH} characters).",
+        help_text=format_lazy(
+            _(
+                "The commands, changes and searches you tried, and what each one did "
+                "(at least {count} characters)."
+            ),
+            count=TRIED_MIN_LENGTH,
+        ),
     )
     expected = forms.CharField(
-        label="What I expected", max_length=BODY_MAX, required=False,
+        label=_("What I expected"), max_length=BODY_MAX, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )  # fmt: skip
     actual = forms.CharField(
-        label="What happened instead", max_length=BODY_MAX, required=False,
+        label=_("What happened instead"), max_length=BODY_MAX, required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )  # fmt: skip
     error_output = forms.CharField(
-        label="The exact error output", max_length=BODY_MAX, required=False,
+        label=_("The exact error output"), max_length=BODY_MAX, required=False,
         widget=forms.Textarea(attrs={"rows": 5, "class": "monospace"}),
-        help_text="Paste it whole, as text.",
+        help_text=_("Paste it whole, as text."),
     )  # fmt: skip
     environment = forms.CharField(
-        label="Environment", max_length=500, required=False,
-        help_text="Operating system and versions, e.g. Ubuntu 24.04, Python 3.13, Django 6.1.",
+        label=_("Environment"), max_length=500, required=False,
+        help_text=_("Operating system and versions, e.g. Ubuntu 24.04, Python 3.13, Django 6.1."),
     )  # fmt: skip
 
     def clean_what_i_tried(self) -> str:
@@ -126,16 +156,16 @@ def draft_of(data: Any) -> Draft:
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
-        label="Your answer",
+        label=_("Your answer"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Markdown. Explain why, not only what.",
+        help_text=_("Markdown. Explain why, not only what."),
     )
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -143,21 +173,32 @@ class CommentForm(forms.Form):
 
 class SolutionNoteForm(forms.Form):
     note = forms.CharField(
-        label="What fixed it?",
+        label=_("What fixed it?"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A few lines for the next person with the same problem.",
+        help_text=_("A few lines for the next person with the same problem."),
     )
 
 
 class VoteForm(forms.Form):
-    value = forms.TypedChoiceField(choices=[(1, "up"), (-1, "down"), (0, "withdraw")], coerce=int)
+    value = forms.TypedChoiceField(
+        choices=[
+            (1, pgettext_lazy("vote", "up")),
+            (-1, pgettext_lazy("vote", "down")),
+            (0, pgettext_lazy("vote", "withdraw")),
+        ],
+        coerce=int,
+    )
 
 
 class ListFilterForm(forms.Form):
-    sort = forms.ChoiceField(choices=[(s, s.title()) for s in SORTS], required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"), choices=[(s, SORT_LABELS[s]) for s in SORTS], required=False
+    )
     status = forms.ChoiceField(
-        choices=[("", "Any status")] + [(s, s.title()) for s in STATUSES], required=False
+        label=_("Status"),
+        choices=[("", _("Any status")), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+        required=False,
     )
     tag = forms.SlugField(required=False, max_length=40)
 
@@ -178,6 +219,6 @@ def apply_service_errors(form: forms.Form, error: Any) -> None:
             if field in form.fields:
                 form.add_error(field, messages)
             else:
-                form.add_error(None, [f"{STEP_NAMES.get(field, field)}: {m}" for m in messages])
+                form.add_error(None, [labelled(STEP_NAMES.get(field, field), m) for m in messages])
     else:
         form.add_error(None, error.messages)

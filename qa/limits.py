@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 
@@ -36,11 +38,12 @@ class PostingLimited(Exception):
 def _wait(seconds: float) -> str:
     seconds = math.ceil(seconds)
     if seconds < 90:
-        return f"{seconds} second{'s' * (seconds != 1)}"
+        return ngettext("%(count)s second", "%(count)s seconds", seconds) % {"count": seconds}
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{round(minutes / 60)} hours"
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+    hours = round(minutes / 60)
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
 
 
 def posting_limits_check(
@@ -66,9 +69,18 @@ def posting_limits_check(
     mine = model.objects.filter(author=author)
     if mine.filter(body=body).exists():
         raise ValidationError(
-            {"body": f"You already posted this exact text as {'a' if kind == QUESTION else 'an'} "
-             f"{kind}. Link to it, or say what is different."}
-        )  # fmt: skip
+            {
+                "body": _(
+                    "You already posted this exact text as a question. Link to it, or say "
+                    "what is different."
+                )
+                if kind == QUESTION
+                else _(
+                    "You already posted this exact text as an answer. Link to it, or say "
+                    "what is different."
+                )
+            }
+        )
     if not is_newcomer(author, now=now):
         return
     _links_check(body)
@@ -80,9 +92,13 @@ def posting_limits_check(
     last = mine.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None and now - last < spacing:
         left = (last + spacing - now).total_seconds()
+        message = (
+            _("New members wait %(wait)s between questions; try again in %(left)s.")
+            if kind == QUESTION
+            else _("New members wait %(wait)s between answers; try again in %(left)s.")
+        )
         raise PostingLimited(
-            f"New members wait {_wait(spacing.total_seconds())} between {kind}s; "
-            f"try again in {_wait(left)}.",
+            message % {"wait": _wait(spacing.total_seconds()), "left": _wait(left)},
             math.ceil(left),
         )
     first_day_ends = joined + dt.timedelta(days=1)
@@ -94,20 +110,42 @@ def posting_limits_check(
         )
         if mine.count() >= cap:
             left = (first_day_ends - now).total_seconds()
-            raise PostingLimited(
-                f"On their first day new members post at most {cap} {kind}s; "
-                f"try again in {_wait(left)}.",
-                math.ceil(left),
+            message = (
+                ngettext(
+                    "On their first day new members post at most %(cap)s question; "
+                    "try again in %(left)s.",
+                    "On their first day new members post at most %(cap)s questions; "
+                    "try again in %(left)s.",
+                    cap,
+                )
+                if kind == QUESTION
+                else ngettext(
+                    "On their first day new members post at most %(cap)s answer; "
+                    "try again in %(left)s.",
+                    "On their first day new members post at most %(cap)s answers; "
+                    "try again in %(left)s.",
+                    cap,
+                )
             )
+            raise PostingLimited(message % {"cap": cap, "left": _wait(left)}, math.ceil(left))
 
 
 def _links_check(body: str) -> None:
     links = len(LINK.findall(body))
     if links > settings.LIMITS_NEWCOMER_LINKS_PER_POST:
+        limit = settings.LIMITS_NEWCOMER_LINKS_PER_POST
         raise ValidationError(
-            {"body": f"New members may include at most {settings.LIMITS_NEWCOMER_LINKS_PER_POST} "
-             f"links in a post; this one has {links}."}
-        )  # fmt: skip
+            {
+                "body": ngettext(
+                    "New members may include at most %(limit)s link in a post; "
+                    "this one has %(links)s.",
+                    "New members may include at most %(limit)s links in a post; "
+                    "this one has %(links)s.",
+                    limit,
+                )
+                % {"limit": limit, "links": links}
+            }
+        )
 
 
 def comment_links_check(*, author: User, body: str) -> None:

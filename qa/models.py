@@ -4,11 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField as PgSearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 TAG_NAME_RE = r"^[a-z0-9][a-z0-9.+#-]{0,34}$"
 TITLE_MAX = 150
@@ -43,7 +45,7 @@ class Tag(models.Model):
         validators=[
             RegexValidator(
                 TAG_NAME_RE,
-                "Tag names are lower case letters, digits and . + # -, up to 35 characters.",
+                _("Tag names are lower case letters, digits and . + # -, up to 35 characters."),
             )
         ],
     )
@@ -55,6 +57,8 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     def __str__(self) -> str:
         return self.name
@@ -101,9 +105,9 @@ class QuestionQuerySet(PostQuerySet):
 
 class Question(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SOLVED = "solved", "Solved"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        SOLVED = "solved", _("Solved")
+        CLOSED = "closed", _("Closed")
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions"
@@ -151,11 +155,17 @@ class Question(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     # The title alone, so similar-thread candidates come from the index without rechecks.
     title_vector = SearchVectorField(null=True, editable=False)
+    # The segmented Chinese tokens (qa.segment.chinese_tokens) in the 'simple'
+    # configuration, the title weighted A and the body B: how Chinese is found
+    # (PostgreSQL; on SQLite all the tokens live in the qa_question_fts table).
+    segmented_vector = SearchVectorField(null=True, editable=False)
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         indexes = [
             models.Index(fields=["-score", "-id"], name="question_by_score"),
             models.Index(
@@ -206,6 +216,8 @@ class Answer(models.Model):
     objects = PostQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         indexes = [models.Index(fields=["question", "-score", "created_at"])]
         constraints = [
             models.CheckConstraint(
@@ -245,6 +257,8 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         constraints = [
             on_exactly_one_post("comment_on_exactly_one_post"),
             models.CheckConstraint(
@@ -266,8 +280,8 @@ class Vote(models.Model):
     """One member's +1 or -1 on a question or an answer; at most one per post."""
 
     class Value(models.IntegerChoices):
-        UP = 1, "Up"
-        DOWN = -1, "Down"
+        UP = 1, _("Up")
+        DOWN = -1, _("Down")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     question = models.ForeignKey(
@@ -280,6 +294,8 @@ class Vote(models.Model):
     created_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
         constraints = [
             on_exactly_one_post("vote_on_exactly_one_post"),
             models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_is_up_or_down"),
@@ -312,7 +328,7 @@ class Revision(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Who made the edit.",
+        help_text=_("Who made the edit."),
     )
     created_at = models.DateTimeField()
     previous_title = models.CharField(max_length=TITLE_MAX, blank=True)
@@ -321,6 +337,8 @@ class Revision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         constraints = [
             on_exactly_one_post("revision_of_exactly_one_post"),
         ]
@@ -330,9 +348,32 @@ class Revision(models.Model):
 
 
 class FaqEntry(models.Model):
-    """An answer to a question newcomers often have, managed by admins."""
+    """An answer to a question newcomers often have, managed by admins.
+
+    Each entry is written in one interface language. An entry that says the same as
+    another in a second language points at it (`translation_of`): a reader sees each
+    entry once, in their language when it has been translated (qa.selectors.faq_published).
+    """
+
+    class Language(models.TextChoices):
+        # The interface languages (settings.LANGUAGES), spelled here so that adding a
+        # language to the interface is a deliberate change to the FAQ too.
+        EN = "en", _("English")
+        ZH_HANS = "zh-hans", _("Simplified Chinese")
 
     title = models.CharField(max_length=TITLE_MAX)
+    language = models.CharField(
+        _("language"), max_length=12, choices=Language.choices, default=Language.EN
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        verbose_name=_("translation of"),
+        help_text=_("The entry this one says in another language, if any."),
+    )
     slug = models.SlugField(max_length=80, unique=True)
     body = models.TextField(max_length=BODY_MAX)
     body_html = models.TextField(editable=False)
@@ -343,14 +384,37 @@ class FaqEntry(models.Model):
 
     class Meta:
         ordering = ["order", "title"]
-        verbose_name = "FAQ entry"
-        verbose_name_plural = "FAQ entries"
+        verbose_name = _("FAQ entry")
+        verbose_name_plural = _("FAQ entries")
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("qa:faq-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        # One level only: the reader's pick (qa.selectors.faq_published) groups an
+        # original with its translations, which a chain or a loop would break.
+        original = self.translation_of
+        if original is None:
+            return
+        if (
+            original.pk == self.pk
+            or original.translation_of_id is not None
+            or (self.pk and self.translations.exists())
+        ):
+            raise ValidationError(
+                {"translation_of": _("Choose an original entry, not a translation or this one.")}
+            )
+        if original.language == self.language:
+            raise ValidationError(
+                {"translation_of": _("A translation is in another language than its original.")}
+            )
+
+
+# The FAQ's languages by one name in the API schema (settings.SPECTACULAR_SETTINGS).
+FAQ_LANGUAGE_CHOICES = FaqEntry.Language.choices
 
 
 class SearchEvidence(models.Model):
@@ -362,8 +426,8 @@ class SearchEvidence(models.Model):
     """
 
     class Source(models.TextChoices):
-        SEARCH = "search", "Search"
-        SIMILAR = "similar", "Similar threads"
+        SEARCH = "search", _("Search")
+        SIMILAR = "similar", _("Similar threads")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_evidence"
@@ -379,6 +443,8 @@ class SearchEvidence(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("search evidence")
+        verbose_name_plural = _("search evidences")
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
@@ -403,6 +469,8 @@ class FaqEvidence(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("faq evidence")
+        verbose_name_plural = _("faq evidences")
         indexes = [models.Index(fields=["user", "-created_at"])]
         constraints = [
             models.CheckConstraint(
@@ -421,9 +489,9 @@ class AskDraft(models.Model):
     server so the draft survives going back and forth, opening threads and the FAQ."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Being written"
-        POSTED = "posted", "Posted"
-        DISCARDED = "discarded", "Discarded"
+        OPEN = "open", _("Being written")
+        POSTED = "posted", _("Posted")
+        DISCARDED = "discarded", _("Discarded")
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ask_drafts"
@@ -441,6 +509,8 @@ class AskDraft(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("ask draft")
+        verbose_name_plural = _("ask drafts")
         constraints = [
             models.UniqueConstraint(
                 fields=["author"], condition=Q(status="open"), name="one_open_ask_draft_per_member"
@@ -455,8 +525,8 @@ class SimilarShown(models.Model):
     """A similar thread shown to, or opened by, a member while asking (deflection)."""
 
     class Kind(models.TextChoices):
-        SHOWN = "shown", "Shown"
-        OPENED = "opened", "Opened"
+        SHOWN = "shown", _("Shown")
+        OPENED = "opened", _("Opened")
 
     draft = models.ForeignKey(AskDraft, on_delete=models.CASCADE, related_name="similar")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
@@ -465,7 +535,8 @@ class SimilarShown(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name_plural = "similar threads shown"
+        verbose_name = _("similar shown")
+        verbose_name_plural = _("similar threads shown")
         constraints = [
             models.UniqueConstraint(
                 fields=["draft", "question", "kind"], name="similar_shown_once_per_draft"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 
 from qa.models import (
     Answer,
@@ -166,26 +168,68 @@ def member_answers(*, viewer: Any, member: Any) -> QuerySet[Answer]:
     )
 
 
-def faq_published() -> QuerySet[FaqEntry]:
-    return FaqEntry.objects.filter(published=True).prefetch_related("tags")
+def faq_language(language: str | None = None) -> str:
+    """The FAQ language for an interface language ("zh-hans", "en-gb"): the one it is or
+    is a variant of, else the site's default."""
+    wanted = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
+    for code in FaqEntry.Language.values:
+        if wanted == code or wanted.startswith(f"{code}-"):
+            return code
+    return FaqEntry.Language.EN
 
 
-def faq_matching(*, text: str, limit: int = 5) -> list[FaqEntry]:
-    """Published FAQ entries sharing significant words with a draft, most shared first."""
+def _faq_language_rank(language: str) -> Case:
+    """0 for an entry in the reader's language, 1 in the site's default, 2 otherwise."""
+    return Case(
+        When(language=language, then=Value(0)),
+        When(language=faq_language(settings.LANGUAGE_CODE), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def faq_published(*, language: str | None = None) -> QuerySet[FaqEntry]:
+    """Published FAQ entries. Without a language, every one (to open an entry by its
+    address, whatever its language). For a reader of `language`: each entry once, in
+    that language when it has been translated, else in the site's default language,
+    else as written; the reader's language first, then by the admins' order."""
+    entries = FaqEntry.objects.filter(published=True).prefetch_related("tags")
+    if language is None:
+        return entries
+    rank = _faq_language_rank(faq_language(language))
+    ranked = FaqEntry.objects.filter(published=True).annotate(
+        topic=Coalesce("translation_of_id", "id"), language_rank=rank
+    )
+    better = ranked.filter(topic=OuterRef("topic")).filter(
+        Q(language_rank__lt=OuterRef("language_rank"))
+        | Q(language_rank=OuterRef("language_rank"), pk__lt=OuterRef("pk"))
+    )
+    return (
+        entries.annotate(topic=Coalesce("translation_of_id", "id"), language_rank=rank)
+        .exclude(Exists(better))
+        .order_by("language_rank", "order", "title")
+    )
+
+
+def faq_matching(*, text: str, limit: int = 5, language: str | None = None) -> list[FaqEntry]:
+    """Published FAQ entries sharing significant words with a draft, most shared first,
+    as a reader of `language` (by default the active one) sees them: faq_published."""
     from qa.search import significant_words
 
     words = significant_words(text, 20)
     if not words:
         return []
     scored = []
-    for entry in faq_published():
+    for entry in faq_published(language=faq_language(language)):
         haystack = f"{entry.title} {entry.body}".lower()
         tag_names = {t.name for t in entry.tags.all()}
         hits = sum(word in haystack for word in words) + 2 * len(tag_names & set(words))
         if hits:
-            scored.append((hits, entry.order, entry))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [entry for _, _, entry in scored[:limit]]
+            rank: int = entry.language_rank  # type: ignore[attr-defined]  # faq_published's
+            scored.append((rank, -hits, entry.order, entry))
+    # The reader's language first, as in the list; then the most shared words.
+    scored.sort(key=lambda item: item[:3])
+    return [item[3] for item in scored[:limit]]
 
 
 def deflection_counts(*, since: dt.datetime, now: dt.datetime | None = None) -> dict[str, int]:

@@ -7,17 +7,18 @@ conditional UPDATEs, and races on one post are settled by a row lock on that pos
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import About, notify
@@ -47,30 +48,26 @@ from qa.models import (
     public,
     thread_of,
 )
+from qa.segment import chinese_tokens, normalize, search_tokens
 
 TAG_NAME = re.compile(TAG_NAME_RE)
-TITLE_VECTOR = SearchVector("title", config="english")
-
-# Title and tags rank above the body; tags are matched as plain words.
-SEARCH_VECTOR = (
-    SearchVector("title", weight="A", config="english")
-    + SearchVector("tag_names", weight="A", config="simple")
-    + SearchVector("body", weight="B", config="english")
-)
 
 
 def clean_text(value: Any, *, field: str, max_length: int, min_length: int = 1) -> str:
     """Strip a user's text and check its length; refuse NUL characters."""
     if not isinstance(value, str):
-        raise ValidationError({field: "Give text here."})
+        raise ValidationError({field: _("Give text here.")})
     if "\x00" in value:
-        raise ValidationError({field: "The text contains a NUL character; remove it."})
+        raise ValidationError({field: _("The text contains a NUL character; remove it.")})
     text = value.strip()
     if len(text) < min_length:
-        raise ValidationError({field: "This field cannot be empty."})
+        raise ValidationError({field: _("This field cannot be empty.")})
     if len(text) > max_length:
         raise ValidationError(
-            {field: f"Keep this to {max_length:,} characters (it has {len(text):,})."}
+            {
+                field: _("Keep this to %(limit)s characters (it has %(length)s).")
+                % {"limit": f"{max_length:,}", "length": f"{len(text):,}"}
+            }
         )
     return text
 
@@ -78,31 +75,82 @@ def clean_text(value: Any, *, field: str, max_length: int, min_length: int = 1) 
 def resolve_tags(names: Sequence[Any]) -> list[Tag]:
     """The existing tags named, in the given order, with duplicates dropped."""
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise ValidationError({"tags": "Give the tags as a list of tag names."})
+        raise ValidationError({"tags": _("Give the tags as a list of tag names.")})
     wanted = list(dict.fromkeys(n.strip().lower() for n in names if n.strip()))
     if not TAGS_MIN <= len(wanted) <= TAGS_MAX:
-        raise ValidationError({"tags": f"Choose between {TAGS_MIN} and {TAGS_MAX} tags."})
+        raise ValidationError(
+            {
+                "tags": _("Choose between %(min)s and %(max)s tags.")
+                % {"min": TAGS_MIN, "max": TAGS_MAX}
+            }
+        )
     malformed = [n for n in wanted if not TAG_NAME.match(n)]
     if malformed:
         raise ValidationError(
             {
-                "tags": f"Not a valid tag name: {', '.join(malformed)}. Tags are lower case "
-                "letters, digits and . + # -, up to 35 characters."
+                "tags": _(
+                    "Not a valid tag name: %(names)s. Tags are lower case "
+                    "letters, digits and . + # -, up to 35 characters."
+                )
+                % {"names": ", ".join(malformed)}
             }
         )
     found = {tag.name: tag for tag in Tag.objects.filter(name__in=wanted)}
     unknown = [n for n in wanted if n not in found]
     if unknown:
-        raise ValidationError({"tags": f"No such tag: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"tags": _("No such tag: %(names)s.") % {"names": ", ".join(unknown)}}
+        )
     return [found[n] for n in wanted]
 
 
+# One statement per batch. The english vectors (title and tags weighted A, the body B;
+# the title alone) read the text normalised like the tokens, so full-width letters
+# match; the 'simple' vector holds the Chinese tokens of qa.segment.search_tokens, since
+# Chinese has no spaces between words and the application segments it.
+SEARCH_DATA_PG_UPDATE = """
+UPDATE qa_question AS q
+SET search_vector = setweight(to_tsvector('english'::regconfig, v.title), 'A')
+        || setweight(to_tsvector('simple'::regconfig, q.tag_names), 'A')
+        || setweight(to_tsvector('english'::regconfig, v.body), 'B'),
+    title_vector = to_tsvector('english'::regconfig, v.title),
+    segmented_vector = setweight(to_tsvector('simple'::regconfig, v.title_tokens), 'A')
+        || setweight(to_tsvector('simple'::regconfig, v.body_tokens), 'B')
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+    AS v(id, title, body, title_tokens, body_tokens)
+WHERE q.id = v.id
+"""
+
+
 def search_vectors_refresh(*, question_ids: Sequence[int]) -> None:
-    """Recompute the stored search vector of these questions (PostgreSQL only)."""
-    if connection.vendor == "postgresql" and question_ids:
-        Question.objects.filter(pk__in=question_ids).update(
-            search_vector=SEARCH_VECTOR, title_vector=TITLE_VECTOR
-        )
+    """Recompute the stored search data of these questions; the one place it is written.
+
+    PostgreSQL: the english vectors (search_vector, title_vector) and the 'simple' vector
+    of the segmented Chinese tokens (segmented_vector). SQLite: all the segmented tokens
+    in the FTS5 table qa_question_fts. One statement per batch, so the importer pays one
+    round trip per batch, not per thread.
+    """
+    if not question_ids:
+        return
+    rows = list(Question.objects.filter(pk__in=question_ids).values_list("pk", "title", "body"))
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            data = [
+                (pk, normalize(t), normalize(b), chinese_tokens(t), chinese_tokens(b))
+                for pk, t, b in rows
+            ]
+            cursor.execute(SEARCH_DATA_PG_UPDATE, [list(c) for c in zip(*data, strict=True)])
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "DELETE FROM qa_question_fts WHERE rowid IN (SELECT value FROM json_each(%s))",
+                [json.dumps([pk for pk, _title, _body in rows])],
+            )
+            cursor.executemany(
+                "INSERT INTO qa_question_fts (rowid, title, body) VALUES (%s, %s, %s)",
+                [(pk, search_tokens(title), search_tokens(body)) for pk, title, body in rows],
+            )
 
 
 def answer_counts_refresh(*, question_ids: Sequence[int]) -> None:
@@ -201,7 +249,7 @@ def question_merge_into(*, source: Question, target: Question) -> tuple[int, int
 def _ensure_can_edit(*, editor: User, author_id: int) -> None:
     user_ensure_can_post(user=editor)
     if editor.pk != author_id and not user_is_moderator(user=editor):
-        raise PermissionDenied("Only the author or a moderator can edit this post.")
+        raise PermissionDenied(_("Only the author or a moderator can edit this post."))
 
 
 @transaction.atomic
@@ -311,7 +359,7 @@ def question_set_solution_note(*, user: User, question: Question, note: str) -> 
     """The asker writes what fixed it; shown on the thread."""
     user_ensure_can_post(user=user)
     if user.pk != question.author_id:
-        raise PermissionDenied("Only the asker can write what fixed it.")
+        raise PermissionDenied(_("Only the asker can write what fixed it."))
     note = clean_text(note, field="note", max_length=BODY_MAX)
     Question.objects.filter(pk=question.pk).update(
         solution_note=note,
@@ -339,7 +387,7 @@ def answer_post(*, author: User, question: Question, body: str, limits: bool = T
     # Locked so that an answer cannot slip in while the thread is being closed or locked.
     question = Question.objects.select_for_update().get(pk=question.pk)
     if not question.takes_answers:
-        raise ValidationError("This thread is closed or locked and takes no new answers.")
+        raise ValidationError(_("This thread is closed or locked and takes no new answers."))
     now = timezone.now()
     answer = Answer.objects.create(
         question=question,
@@ -420,12 +468,12 @@ def comment_post(
     user_ensure_can_post(user=author)
     body = clean_text(body, field="body", max_length=COMMENT_MAX)
     if (question is None) == (answer is None):
-        raise ValidationError("Comment on exactly one question or answer.")
+        raise ValidationError(_("Comment on exactly one question or answer."))
     comment_links_check(author=author, body=body)
     thread_id = question.pk if question is not None else answer.question_id  # type: ignore[union-attr]
     thread = Question.objects.select_for_update().get(pk=thread_id)
     if thread.locked:
-        raise ValidationError("This thread is locked and takes no new comments.")
+        raise ValidationError(_("This thread is locked and takes no new comments."))
     now = timezone.now()
     comment = Comment.objects.create(
         question=question,
@@ -474,14 +522,14 @@ def vote_cast(
     """
     user_ensure_can_post(user=user)
     if isinstance(value, bool) or value not in (1, -1, 0):
-        raise ValidationError({"value": "A vote is 1 (up), -1 (down) or 0 (withdraw)."})
+        raise ValidationError({"value": _("A vote is 1 (up), -1 (down) or 0 (withdraw).")})
     if (question is None) == (answer is None):
-        raise ValidationError("Vote on exactly one question or answer.")
+        raise ValidationError(_("Vote on exactly one question or answer."))
     model: type[Question] | type[Answer] = Question if question is not None else Answer
     target_pk = (question or answer).pk  # type: ignore[union-attr]
     post = model.objects.select_for_update().only("pk", "author_id", "score").get(pk=target_pk)
     if post.author_id == user.pk:
-        raise PermissionDenied("You cannot vote on your own post.")
+        raise PermissionDenied(_("You cannot vote on your own post."))
     target = {"question": post} if model is Question else {"answer": post}
     existing = Vote.objects.filter(user=user, **target).first()
     old = existing.value if existing else 0
@@ -508,9 +556,9 @@ def answer_accept(*, user: User, answer: Answer) -> Question:
     user_ensure_can_post(user=user)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     if user.pk != question.author_id and not user_is_moderator(user=user):
-        raise PermissionDenied("Only the asker or a moderator can accept an answer.")
+        raise PermissionDenied(_("Only the asker or a moderator can accept an answer."))
     if answer.hidden:
-        raise ValidationError("A hidden answer cannot be accepted.")
+        raise ValidationError(_("A hidden answer cannot be accepted."))
     question.accepted_answer = answer
     if question.status == Question.Status.OPEN:
         question.status = Question.Status.SOLVED
@@ -567,10 +615,10 @@ def evidence_purge(*, now: dt.datetime | None = None) -> int:
     """Delete checklist evidence and ask drafts older than EVIDENCE_DAYS; returns how many
     rows went."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=EVIDENCE_DAYS)
-    searches, _ = SearchEvidence.objects.filter(created_at__lt=cutoff).delete()
-    views, _ = FaqEvidence.objects.filter(created_at__lt=cutoff).delete()
+    searches, _kinds = SearchEvidence.objects.filter(created_at__lt=cutoff).delete()
+    views, _kinds = FaqEvidence.objects.filter(created_at__lt=cutoff).delete()
     # Drafts (with what they were shown) go too, once nobody touched them for as long.
-    drafts, _ = AskDraft.objects.filter(updated_at__lt=cutoff).delete()
+    drafts, _kinds = AskDraft.objects.filter(updated_at__lt=cutoff).delete()
     return searches + views + drafts
 
 

@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -91,7 +93,7 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A thread merged into another lives on there (anchors to its answers follow).
         if target := selectors.merged_target(question_id=pk):
             return redirect("qa:question-detail", pk=target, permanent=True)
-        raise Http404("No such question.")
+        raise Http404(_("No such question."))
     services.question_register_view(question=question)
     return render(request, "qa/question_detail.html", _thread_context(request, question))
 
@@ -107,7 +109,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Your edit is saved; the previous version is kept.")
+            messages.success(request, _("Your edit is saved; the previous version is kept."))
             return redirect(question)
     return render(request, "qa/question_form.html", {"form": form, "editing": question})
 
@@ -124,7 +126,7 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Your edit is saved; the previous version is kept.")
+            messages.success(request, _("Your edit is saved; the previous version is kept."))
             return redirect(answer.get_absolute_url())
     return render(request, "qa/answer_form.html", {"form": form, "answer": answer})
 
@@ -190,7 +192,7 @@ def answer_create(request: HttpRequest, pk: int) -> HttpResponse:
                 render(request, "qa/question_detail.html", context, status=429), error
             )
         else:
-            messages.success(request, "Your answer is posted.")
+            messages.success(request, _("Your answer is posted."))
             return redirect(answer.get_absolute_url())
     context = _thread_context(request, question, answer_form=form)
     return render(request, "qa/question_detail.html", context, status=400)
@@ -225,7 +227,7 @@ def comment_create(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse
             status=200 if comment else 400,
         )
     if error_text:
-        messages.error(request, f"Your comment was not posted: {error_text}")
+        messages.error(request, _("Your comment was not posted: %(error)s") % {"error": error_text})
         return _back_to_thread(question.pk)
     return _back_to_thread(question.pk, f"#comment-{comment.pk}" if comment else "")
 
@@ -244,7 +246,7 @@ def vote(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     form = VoteForm(request.POST)
     error_text = None
     if not form.is_valid():
-        error_text = "A vote is up, down or withdraw."
+        error_text = _("A vote is up, down or withdraw.")
     else:
         try:
             post.score = services.vote_cast(
@@ -279,7 +281,7 @@ def answer_accept(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Answer accepted. What fixed it? Add a note for others below.")
+        messages.success(request, _("Answer accepted. What fixed it? Add a note for others below."))
     return _back_to_thread(answer.question_id, f"#answer-{answer.pk}")
 
 
@@ -296,7 +298,7 @@ def solution_note(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Thank you; your note is shown on the thread.")
+            messages.success(request, _("Thank you; your note is shown on the thread."))
             return _back_to_thread(question.pk, "#what-fixed-it")
     context = _thread_context(request, question, note_form=form)
     return render(request, "qa/question_detail.html", context, status=400)
@@ -312,7 +314,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def faq_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "qa/faq_list.html", {"entries": selectors.faq_published()})
+    entries = selectors.faq_published(language=translation.get_language())
+    return render(request, "qa/faq_list.html", {"entries": entries})
 
 
 def faq_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:

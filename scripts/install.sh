@@ -22,3 +22,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     { grep -v "is ignored: it is neither a file nor a directory" || true; }
   echo "$wanted" > "$stamp"
 fi
+
+# The interface translations: compile locale/*/LC_MESSAGES/django.po into the .mo files
+# Django reads. gettext's msgfmt does it; without it (and without root to install it)
+# the compiled catalogues kept in the repository are used as they are.
+if ! command -v msgfmt >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing gettext (msgfmt) with apt"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; } >/dev/null
+fi
+if command -v msgfmt >/dev/null 2>&1; then
+  DJANGO_DEBUG=1 "$venv/bin/python" manage.py compilemessages --verbosity 0
+else
+  echo "msgfmt not found (apt-get install gettext): using the compiled translations in locale/"
+fi

@@ -3,6 +3,9 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
@@ -10,6 +13,10 @@ from accounts.models import LANGUAGE_CODE_RE, MAX_LANGUAGES, User
 
 class MeOutput(serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    language = serializers.CharField(
+        read_only=True,
+        help_text="The interface language (en or zh-hans); empty follows the browser.",
+    )
 
     class Meta:
         model = User
@@ -21,6 +28,7 @@ class MeOutput(serializers.ModelSerializer):
             "bio",
             "languages",
             "time_zone",
+            "language",
             "date_joined",
             "url",
         ]
@@ -34,17 +42,22 @@ class MeInput(serializers.Serializer):
         child=serializers.RegexField(
             LANGUAGE_CODE_RE,
             max_length=12,
-            error_messages={"invalid": "Use language codes such as 'en', 'de' or 'pt-BR'."},
+            error_messages={
+                "invalid": gettext_lazy("Use language codes such as 'en', 'de' or 'pt-BR'.")
+            },
         ),
         max_length=MAX_LANGUAGES,
         required=False,
     )
     time_zone = serializers.CharField(max_length=64, required=False)
+    # The interface language; "" follows the browser.
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True, required=False)
 
     def validate_time_zone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
             raise serializers.ValidationError(
-                f"{value!r} is not a known time zone; use a name such as 'Europe/Berlin'."
+                _("%(zone)s is not a known time zone; use a name such as 'Europe/Berlin'.")
+                % {"zone": repr(value)}
             )
         return value
 
@@ -53,7 +66,9 @@ class MeInput(serializers.Serializer):
 
 
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField(max_length=254, help_text="Username or email address.")
+    username = serializers.CharField(
+        max_length=254, help_text=gettext_lazy("Username or email address.")
+    )
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
@@ -85,7 +100,7 @@ class NotificationReadInput(serializers.Serializer):
         child=serializers.IntegerField(min_value=1),
         required=False,
         max_length=1000,
-        help_text="The notifications to mark as read; all of them when left out.",
+        help_text=gettext_lazy("The notifications to mark as read; all of them when left out."),
     )
 
 

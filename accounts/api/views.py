@@ -4,6 +4,7 @@ from typing import cast
 
 from allauth.account.adapter import get_adapter
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
@@ -60,18 +61,18 @@ class TokenObtainApi(APIView):
             )
         except DjangoValidationError:
             return Response(
-                {"detail": "Too many failed attempts. Wait a few minutes and try again."},
+                {"detail": _("Too many failed attempts. Wait a few minutes and try again.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if user is None or not user.is_active:
             return Response(
-                {"detail": "Wrong username or password."}, status=status.HTTP_401_UNAUTHORIZED
+                {"detail": _("Wrong username or password.")}, status=status.HTTP_401_UNAUTHORIZED
             )
         user = cast(User, user)
         if user.is_suspended:
             return Response(
                 {
-                    "detail": "This account is suspended.",
+                    "detail": _("This account is suspended."),
                     "suspended_until": user.suspended_until,
                     "reason": user.suspension_reason,
                 },
@@ -79,10 +80,10 @@ class TokenObtainApi(APIView):
             )
         if not services.user_is_verified(user=user):
             return Response(
-                {"detail": "Verify your email address first; we sent you a link."},
+                {"detail": _("Verify your email address first; we sent you a link.")},
                 status=status.HTTP_403_FORBIDDEN,
             )
-        token, _ = Token.objects.get_or_create(user=user)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response(TokenOutput({"token": token.key}).data)
 
 
@@ -148,7 +149,7 @@ class NotificationPreferencesApi(APIView):
     @extend_schema(request=dict[str, str], responses=dict[str, str])
     def put(self, request: Request) -> Response:
         if not isinstance(request.data, dict) or not request.data:
-            raise ValidationError({"detail": 'Give {"kind": "immediate" | "digest" | "off"}.'})
+            raise ValidationError({"detail": _('Give {"kind": "immediate" | "digest" | "off"}.')})
         modes = notifications.preferences_set(
             user=cast(User, request.user), modes=dict(request.data)
         )

@@ -14,8 +14,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import iri_to_uri
+from django.utils.translation import gettext, ngettext
 
+from accounts.language import language_of
 from accounts.models import Notification, User
 from accounts.notifications import kinds
 from accounts.notifications.preferences import DIGEST, unsubscribe_token, unsubscribe_url
@@ -81,7 +84,17 @@ def build_email(
     *, recipient: User, notifications: list[Notification], digest: bool
 ) -> NotificationEmail:
     """One email for these notifications: HTML and plain text from templates/emails/,
-    the unsubscribe headers, Auto-Submitted, and the Message-ID of the first row."""
+    the unsubscribe headers, Auto-Submitted, and the Message-ID of the first row.
+
+    Written in the recipient's language (their setting, else the site's default), not
+    the language of whatever request or worker happens to send it."""
+    with translation.override(language_of(recipient)):
+        return _build_email(recipient=recipient, notifications=notifications, digest=digest)
+
+
+def _build_email(
+    *, recipient: User, notifications: list[Notification], digest: bool
+) -> NotificationEmail:
     first = notifications[0]
     kind = DIGEST if digest else first.kind
     context = {
@@ -92,7 +105,9 @@ def build_email(
         "digest": digest,
         "preferences_url": settings.SITE_URL + reverse("notification-preferences"),
         "unsubscribe_url": unsubscribe_url(user_id=recipient.pk, kind=kind),
-        "kind_label": "the daily digest" if digest else kinds.get(first.kind).label.lower(),
+        "kind_label": gettext("the daily digest")
+        if digest
+        else str(kinds.get(first.kind).label).lower(),
     }
     mailto = (
         f"mailto:{settings.NOTIFICATIONS_UNSUBSCRIBE_MAILTO}"
@@ -115,13 +130,19 @@ def build_email(
 
 
 def _subject(notifications: list[Notification], *, digest: bool) -> str:
+    count = len(notifications)
     if digest:
-        text = f"Your daily digest: {len(notifications)} update{'s' * (len(notifications) > 1)}"
-    elif len(notifications) > 1:
-        text = f"{len(notifications)} updates: {notifications[0].payload.get('title', '')}"
+        text = ngettext(
+            "Your daily digest: %(count)d update", "Your daily digest: %(count)d updates", count
+        ) % {"count": count}
+    elif count > 1:
+        text = gettext("%(count)d updates: %(title)s") % {
+            "count": count,
+            "title": notifications[0].payload.get("title", ""),
+        }
     else:
         first = notifications[0]
-        text = kinds.get(first.kind).subject.format(title=first.payload.get("title", ""))
+        text = str(kinds.get(first.kind).subject).format(title=first.payload.get("title", ""))
     # No user-controlled line breaks (or other control characters) in a header.
     clean = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     return f"[{settings.SITE_NAME}] {clean}"[:200]
@@ -131,7 +152,7 @@ def _item(notification: Notification) -> dict[str, Any]:
     payload = notification.payload
     url = payload.get("url", "")
     return {
-        "kind": kinds.get(notification.kind).label,
+        "kind": str(kinds.get(notification.kind).label),
         "title": payload.get("title", ""),
         "url": settings.SITE_URL + url if url.startswith("/") else settings.SITE_URL,
         "excerpt_html": payload.get("excerpt_html", ""),

@@ -4,22 +4,30 @@ The outbox knows nothing about events: each app registers its kinds at start-up 
 AppConfig.ready, from its notification_kinds module), with the label members choose by
 in their preferences, the subject of the email and the default mode. A new kind is a
 line in its app; the outbox and its tables do not change.
+
+Labels and subjects are lazy translations (gettext_lazy): they are declared once at
+start-up and turned into text only when used, in the language active then (the
+recipient's, for an email).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class Kind:
     value: str
     # What a member chooses by, in preferences and in the in-app list.
-    label: str
+    label: StrOrPromise
     # The email subject; "{title}" is the thread's title.
-    subject: str = "{title}"
+    subject: StrOrPromise = "{title}"
     default_mode: str = "immediate"
     # Account emails (verification, password reset): sent whatever the preferences,
     # never in a digest, no unsubscribe link, never coalesced or capped.
@@ -32,8 +40,8 @@ _KINDS: dict[str, Kind] = {}
 def register(
     value: str,
     *,
-    label: str,
-    subject: str = "{title}",
+    label: StrOrPromise,
+    subject: StrOrPromise = "{title}",
     default_mode: str = "immediate",
     transactional: bool = False,
 ) -> str:

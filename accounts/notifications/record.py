@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Notification, NotificationPreference
 from accounts.notifications import kinds
@@ -22,7 +23,7 @@ Status = Notification.Status
 
 ACCOUNT_EMAIL = kinds.register(
     "account_email",
-    label="Account emails (address confirmation, password reset)",
+    label=gettext_lazy("Account emails (address confirmation, password reset)"),
     transactional=True,
 )
 

@@ -9,6 +9,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from mentoring.models import Escalation
@@ -25,17 +26,17 @@ def moderation_dashboard(context: dict[str, Any]) -> dict[str, Any]:
     return {
         "figures": [
             (
-                "Open flags",
+                _("Open flags"),
                 Flag.objects.filter(status=Flag.Status.OPEN).count(),
                 reverse("admin:moderation_queue"),
             ),
             (
-                "Threads needing a mentor",
+                _("Threads needing a mentor"),
                 needs_mentor.count(),
                 reverse("admin:mentoring_escalation_changelist") + "?waiting=yes",
             ),
             (
-                "Suspensions ending within 7 days",
+                _("Suspensions ending within 7 days"),
                 User.objects.filter(
                     suspended_until__gt=now, suspended_until__lte=now + dt.timedelta(days=7)
                 ).count(),

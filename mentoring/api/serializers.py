@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from community.api import StorableJSONField
@@ -19,14 +21,15 @@ class ProfileInput(serializers.Serializer):
     accepting = StorableJSONField(required=False)
     away_until = serializers.DateTimeField(required=False, allow_null=True)
     expertise = StorableJSONField(
-        required=False, help_text='Tag names with levels 1-3, e.g. {"django": 3, "orm": 2}.'
+        required=False,
+        help_text=gettext_lazy('Tag names with levels 1-3, e.g. {"django": 3, "orm": 2}.'),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
-                dict.fromkeys(sorted(unknown), "This field cannot be changed here.")
+                dict.fromkeys(sorted(unknown), _("This field cannot be changed here."))
             )
         return attrs
 
@@ -114,7 +117,9 @@ class OfferOutput(serializers.Serializer):
 
 
 class HandoffInput(serializers.Serializer):
-    mentor = serializers.CharField(max_length=150, help_text="The username of the next mentor.")
+    mentor = serializers.CharField(
+        max_length=150, help_text=gettext_lazy("The username of the next mentor.")
+    )
     note = serializers.CharField(max_length=2000)
 
 
@@ -131,9 +136,12 @@ class FeedbackOutput(serializers.Serializer):
 
 
 class MentorshipInput(serializers.Serializer):
-    mentor = serializers.CharField(max_length=150, help_text="The username of the mentor.")
+    mentor = serializers.CharField(
+        max_length=150, help_text=gettext_lazy("The username of the mentor.")
+    )
     goals = serializers.CharField(
-        max_length=2000, help_text="What you want to learn or build, at least 20 characters."
+        max_length=2000,
+        help_text=gettext_lazy("What you want to learn or build, at least 20 characters."),
     )
 
 
@@ -155,12 +163,14 @@ class MentorshipOutput(serializers.Serializer):
 
 
 class MentorFiguresOutput(serializers.Serializer):
-    claims = serializers.IntegerField(help_text="Claims ever taken.")
+    claims = serializers.IntegerField(help_text=gettext_lazy("Claims ever taken."))
     active = serializers.IntegerField()
     completed = serializers.IntegerField()
     released = serializers.IntegerField()
     handed_off = serializers.IntegerField()
-    expired = serializers.IntegerField(help_text="Claims that ran out without a reply.")
+    expired = serializers.IntegerField(
+        help_text=gettext_lazy("Claims that ran out without a reply.")
+    )
     median_first_reply_minutes = serializers.FloatField(allow_null=True)
     ratings = serializers.DictField(child=serializers.IntegerField())
     offers_30_days = serializers.IntegerField()
@@ -171,11 +181,15 @@ class MentorFiguresOutput(serializers.Serializer):
 
 class UnservedTagOutput(serializers.Serializer):
     tag = serializers.CharField()
-    threads = serializers.IntegerField(help_text="Threads escalated with no eligible mentor.")
-    mentors = serializers.IntegerField(help_text="Approved mentors with this tag today.")
+    threads = serializers.IntegerField(
+        help_text=gettext_lazy("Threads escalated with no eligible mentor.")
+    )
+    mentors = serializers.IntegerField(
+        help_text=gettext_lazy("Approved mentors with this tag today.")
+    )
 
 
-DAYS_MESSAGE = "Use a whole number of days from 1 to 365."
+DAYS_MESSAGE = gettext_lazy("Use a whole number of days from 1 to 365.")
 
 
 class DaysInput(serializers.Serializer):
@@ -184,7 +198,7 @@ class DaysInput(serializers.Serializer):
         min_value=1,
         max_value=365,
         default=30,
-        help_text="How many days back to look.",
+        help_text=gettext_lazy("How many days back to look."),
         error_messages={
             "invalid": DAYS_MESSAGE,
             "min_value": DAYS_MESSAGE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -38,7 +39,7 @@ class MentorMeApi(APIView):
     def get(self, request: Request) -> Response:
         profile = self._profile(request)
         if profile is None:
-            raise NotFound("You have not applied to mentor; PUT your profile to apply.")
+            raise NotFound(_("You have not applied to mentor; PUT your profile to apply."))
         return Response(s.ProfileOutput(profile).data)
 
     @extend_schema(request=s.ProfileInput, responses={200: s.ProfileOutput, 201: s.ProfileOutput})
@@ -81,7 +82,7 @@ class MentorMatchesApi(APIView):
             Question.objects.visible_to(request.user).select_related("author"), pk=question_id
         )
         if not selectors.can_see_matches(viewer=request.user, question=question):
-            raise PermissionDenied("Only the asker, mentors and staff see a thread's matches.")
+            raise PermissionDenied(_("Only the asker, mentors and staff see a thread's matches."))
         matches = selectors.mentor_matches(question=question)
         return Response(s.MatchOutput(matches, many=True).data)
 
@@ -126,7 +127,7 @@ class MentorQueueApi(APIView):
         if not MentorProfile.objects.filter(
             user=user, status=MentorProfile.Status.APPROVED
         ).exists():
-            raise PermissionDenied("The queue is for approved mentors.")
+            raise PermissionDenied(_("The queue is for approved mentors."))
         items = selectors.mentor_queue(mentor=user)
         return Response(s.QueueItemOutput(items, many=True).data)
 
@@ -184,7 +185,7 @@ class ClaimHandoffApi(APIView):
         data.is_valid(raise_exception=True)
         target = User.objects.filter(username=data.validated_data["mentor"]).first()
         if target is None:
-            raise ValidationError({"mentor": "No member with that username."})
+            raise ValidationError({"mentor": _("No member with that username.")})
         new = services.claim_handoff(
             claim=claim,
             by=cast(User, request.user),
@@ -226,7 +227,7 @@ class MentorFiguresApi(APIView):
     def get(self, request: Request) -> Response:
         user = cast(User, request.user)
         if not MentorProfile.objects.filter(user=user).exists():
-            raise NotFound("You have no mentor profile; apply with PUT /api/v1/mentors/me/.")
+            raise NotFound(_("You have no mentor profile; apply with PUT /api/v1/mentors/me/."))
         return Response(s.MentorFiguresOutput(selectors.mentor_figures(mentor=user)).data)
 
 
@@ -266,7 +267,7 @@ class MentorshipListApi(APIView):
         data.is_valid(raise_exception=True)
         mentor = User.objects.filter(username=data.validated_data["mentor"]).first()
         if mentor is None:
-            raise ValidationError({"mentor": "No member with that username."})
+            raise ValidationError({"mentor": _("No member with that username.")})
         mentorship = services.mentorship_request(
             mentee=cast(User, request.user), mentor=mentor, goals=data.validated_data["goals"]
         )

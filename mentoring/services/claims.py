@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.errors import Conflict
 from accounts.models import User
@@ -52,14 +54,14 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
     now = now or timezone.now()
     profile = MentorProfile.objects.select_for_update().filter(user=mentor).first()
     if profile is None or profile.status != MentorProfile.Status.APPROVED:
-        raise PermissionDenied("Only approved mentors can claim threads.")
+        raise PermissionDenied(_("Only approved mentors can claim threads."))
     thread = Question.objects.select_for_update().get(pk=question.pk)
     if thread.author_id == mentor.pk:
-        raise ClaimConflict("This is your own thread; another mentor will take it.")
+        raise ClaimConflict(_("This is your own thread; another mentor will take it."))
     if thread.hidden or thread.status != Question.Status.OPEN:
-        raise ClaimConflict("This thread is closed, solved or hidden and needs no mentor.")
+        raise ClaimConflict(_("This thread is closed, solved or hidden and needs no mentor."))
     if Exclusion.objects.filter(question=thread, mentor=mentor).exists():
-        raise ClaimConflict("You declined this thread or let a claim on it expire.")
+        raise ClaimConflict(_("You declined this thread or let a claim on it expire."))
     holder = (
         Claim.objects.filter(question=thread, state=Claim.State.ACTIVE)
         .select_related("mentor")
@@ -67,14 +69,20 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
     )
     if holder is not None:
         raise ClaimConflict(
-            f"{holder.mentor.public_name} is already helping on this thread "
-            f"(since {holder.created_at:%H:%M} UTC)."
+            _("%(mentor)s is already helping on this thread (since %(since)s UTC).")
+            % {"mentor": holder.mentor.public_name, "since": f"{holder.created_at:%H:%M}"}
         )
     held = _load(mentor)
     if held >= profile.capacity:
         raise ClaimConflict(
-            f"You already hold {held} claim{'s' * (held != 1)} or mentorships, your capacity; "
-            "release or finish one first, or raise your capacity."
+            ngettext(
+                "You already hold %(held)s claim or mentorships, your capacity; "
+                "release or finish one first, or raise your capacity.",
+                "You already hold %(held)s claims or mentorships, your capacity; "
+                "release or finish one first, or raise your capacity.",
+                held,
+            )
+            % {"held": held}
         )
     try:
         with transaction.atomic():
@@ -85,7 +93,7 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
                 reply_due_at=now + dt.timedelta(hours=settings.MENTORING_FIRST_REPLY_HOURS),
             )
     except IntegrityError:  # pragma: no cover - the thread's row lock comes first
-        raise ClaimConflict("Another mentor claimed this thread a moment ago.") from None
+        raise ClaimConflict(_("Another mentor claimed this thread a moment ago.")) from None
     _tell_asker_claimed(claim, thread, mentor)
     return claim
 
@@ -124,13 +132,13 @@ def _tell_asker_claimed(claim: Claim, thread: Question, mentor: User) -> None:
 def claim_release(*, claim: Claim, by: User, reason: str) -> Claim:
     """The mentor lets a thread go back to the queue, saying why."""
     if claim.mentor_id != by.pk:
-        raise PermissionDenied("Only the mentor who holds a claim can release it.")
+        raise PermissionDenied(_("Only the mentor who holds a claim can release it."))
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationError({"reason": "Say why, for the next mentor."})
+        raise ValidationError({"reason": _("Say why, for the next mentor.")})
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.state != Claim.State.ACTIVE:
-        raise ClaimConflict("This claim has already ended.")
+        raise ClaimConflict(_("This claim has already ended."))
     _end_claim(claim, Claim.State.RELEASED, reason)
     claim.refresh_from_db()
     return claim
@@ -140,14 +148,14 @@ def claim_release(*, claim: Claim, by: User, reason: str) -> Claim:
 def claim_extend(*, claim: Claim, by: User) -> Claim:
     """The mentor gets once more the first-reply time, before it runs out."""
     if claim.mentor_id != by.pk:
-        raise PermissionDenied("Only the mentor who holds a claim can extend it.")
+        raise PermissionDenied(_("Only the mentor who holds a claim can extend it."))
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.state != Claim.State.ACTIVE:
-        raise ClaimConflict("This claim has already ended.")
+        raise ClaimConflict(_("This claim has already ended."))
     if claim.first_reply_at is not None:
-        raise ClaimConflict("You have replied already; there is no first-reply deadline left.")
+        raise ClaimConflict(_("You have replied already; there is no first-reply deadline left."))
     if claim.extended:
-        raise ClaimConflict("A claim can be extended once; release it if you cannot reply.")
+        raise ClaimConflict(_("A claim can be extended once; release it if you cannot reply."))
     claim.reply_due_at += dt.timedelta(hours=settings.MENTORING_FIRST_REPLY_HOURS)
     claim.extended = True
     claim.save(update_fields=["reply_due_at", "extended"])
@@ -159,20 +167,22 @@ def claim_handoff(*, claim: Claim, by: User, to: User, note: str) -> Claim:
     """The mentor hands the thread to another mentor with a note; the new mentor's claim
     is checked like any claim (approved, not excluded, within capacity)."""
     if claim.mentor_id != by.pk:
-        raise PermissionDenied("Only the mentor who holds a claim can hand it off.")
+        raise PermissionDenied(_("Only the mentor who holds a claim can hand it off."))
     note = note.strip() if isinstance(note, str) else ""
     if not note:
-        raise ValidationError({"note": "Leave a note for the next mentor."})
+        raise ValidationError({"note": _("Leave a note for the next mentor.")})
     if to.pk == by.pk:
-        raise ValidationError({"mentor": "Hand the thread to another mentor."})
+        raise ValidationError({"mentor": _("Hand the thread to another mentor.")})
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.state != Claim.State.ACTIVE:
-        raise ClaimConflict("This claim has already ended.")
+        raise ClaimConflict(_("This claim has already ended."))
     _end_claim(claim, Claim.State.HANDED_OFF, f"Handed to {to.username}: {note}")
     try:
         return claim_create(mentor=to, question=claim.question)
     except PermissionDenied:
-        raise ClaimConflict(f"{to.username} is not an approved mentor.") from None
+        raise ClaimConflict(
+            _("%(mentor)s is not an approved mentor.") % {"mentor": to.username}
+        ) from None
 
 
 @transaction.atomic
@@ -182,13 +192,18 @@ def feedback_give(*, claim: Claim, by: User, rating: str, comment: str = "") -> 
 
     question = Question.objects.select_for_update().get(pk=claim.question_id)
     if question.author_id != by.pk:
-        raise PermissionDenied("Only the asker rates the mentoring of their thread.")
+        raise PermissionDenied(_("Only the asker rates the mentoring of their thread."))
     if question.status != Question.Status.SOLVED:
-        raise ClaimConflict("Mentoring is rated once the thread is solved.")
+        raise ClaimConflict(_("Mentoring is rated once the thread is solved."))
     if rating not in Feedback.Rating.values:
-        raise ValidationError({"rating": f"Use one of {', '.join(Feedback.Rating.values)}."})
+        raise ValidationError(
+            {
+                "rating": _("Use one of %(ratings)s.")
+                % {"ratings": ", ".join(Feedback.Rating.values)}
+            }
+        )
     if Feedback.objects.filter(claim=claim).exists():
-        raise ClaimConflict("You already rated this mentoring.")
+        raise ClaimConflict(_("You already rated this mentoring."))
     feedback = Feedback.objects.create(claim=claim, rating=rating, comment=comment.strip()[:2000])
     if rating == Feedback.Rating.PROBLEMATIC:
         # Matching reads problematic ratings as a block between this mentor and asker.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from mentoring import notification_kinds as mentoring_kinds
@@ -36,31 +38,37 @@ def mentorship_request(*, mentee: User, mentor: User, goals: str) -> Mentorship:
     goals = goals.strip() if isinstance(goals, str) else ""
     if len(goals) < GOALS_MIN:
         raise ValidationError(
-            {"goals": f"Say what you want to learn or build (at least {GOALS_MIN} characters)."}
+            {
+                "goals": _("Say what you want to learn or build (at least %(count)s characters).")
+                % {"count": GOALS_MIN}
+            }
         )
     if len(goals) > 2000:
-        raise ValidationError({"goals": "Keep the goals under 2000 characters."})
+        raise ValidationError({"goals": _("Keep the goals under 2000 characters.")})
     if mentor.pk == mentee.pk:
-        raise ValidationError({"mentor": "Choose a mentor other than yourself."})
+        raise ValidationError({"mentor": _("Choose a mentor other than yourself.")})
     profile = MentorProfile.objects.select_for_update().filter(user=mentor).first()
     if profile is None or profile.status != MentorProfile.Status.APPROVED:
-        raise ValidationError({"mentor": f"{mentor.public_name} is not an approved mentor."})
+        raise ValidationError(
+            {"mentor": _("%(mentor)s is not an approved mentor.") % {"mentor": mentor.public_name}}
+        )
     blocked = Feedback.objects.filter(
         rating=Feedback.Rating.PROBLEMATIC, claim__mentor=mentor, claim__question__author=mentee
     ).exists()
     if blocked:
-        raise ClaimConflict("You rated this mentor's help problematic; choose another mentor.")
+        raise ClaimConflict(_("You rated this mentor's help problematic; choose another mentor."))
     if Mentorship.objects.filter(
         mentee=mentee, mentor=mentor, state__in=Mentorship.OPEN_STATES
     ).exists():
         raise ClaimConflict(
-            f"You already have a request or a mentorship with {mentor.public_name}."
+            _("You already have a request or a mentorship with %(mentor)s.")
+            % {"mentor": mentor.public_name}
         )
     try:
         with transaction.atomic():
             mentorship = Mentorship.objects.create(mentee=mentee, mentor=mentor, goals=goals)
     except IntegrityError:  # pragma: no cover - the profile row lock comes first
-        raise ClaimConflict("You already asked this mentor.") from None
+        raise ClaimConflict(_("You already asked this mentor.")) from None
     _tell_mentorship(
         mentorship,
         to=mentor.pk,
@@ -83,16 +91,22 @@ def _mentorship_for_update(mentorship: Mentorship) -> Mentorship:
 def mentorship_accept(*, mentorship: Mentorship, by: User) -> Mentorship:
     """The mentor accepts, within their capacity (claims and mentorships together)."""
     if mentorship.mentor_id != by.pk:
-        raise PermissionDenied("Only the mentor asked can accept a mentorship.")
+        raise PermissionDenied(_("Only the mentor asked can accept a mentorship."))
     profile = MentorProfile.objects.select_for_update().get(user=by)
     mentorship = _mentorship_for_update(mentorship)
     if mentorship.state != Mentorship.State.REQUESTED:
-        raise ClaimConflict(f"This request is {mentorship.get_state_display().lower()}.")
+        raise ClaimConflict(_request_is(mentorship))
     load = _load(by)
     if load >= profile.capacity:
         raise ClaimConflict(
-            f"You hold {load} claims or mentorships, your capacity; finish one first or "
-            "raise your capacity."
+            ngettext(
+                "You hold %(load)s claim or mentorships, your capacity; finish one first or "
+                "raise your capacity.",
+                "You hold %(load)s claims or mentorships, your capacity; finish one first or "
+                "raise your capacity.",
+                load,
+            )
+            % {"load": load}
         )
     mentorship.state = Mentorship.State.ACTIVE
     mentorship.answered_at = timezone.now()
@@ -110,10 +124,10 @@ def mentorship_accept(*, mentorship: Mentorship, by: User) -> Mentorship:
 @transaction.atomic
 def mentorship_decline(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
     if mentorship.mentor_id != by.pk:
-        raise PermissionDenied("Only the mentor asked can decline a mentorship.")
+        raise PermissionDenied(_("Only the mentor asked can decline a mentorship."))
     mentorship = _mentorship_for_update(mentorship)
     if mentorship.state != Mentorship.State.REQUESTED:
-        raise ClaimConflict(f"This request is {mentorship.get_state_display().lower()}.")
+        raise ClaimConflict(_request_is(mentorship))
     mentorship.state = Mentorship.State.DECLINED
     mentorship.answered_at = timezone.now()
     mentorship.note = (note or "").strip()[:500]
@@ -132,11 +146,13 @@ def mentorship_decline(*, mentorship: Mentorship, by: User, note: str = "") -> M
 def mentorship_end(*, mentorship: Mentorship, by: User, note: str = "") -> Mentorship:
     """Either side ends an active mentorship; the mentee may also withdraw a request."""
     if by.pk not in (mentorship.mentor_id, mentorship.mentee_id):
-        raise PermissionDenied("Only the mentor or the mentee can end a mentorship.")
+        raise PermissionDenied(_("Only the mentor or the mentee can end a mentorship."))
     mentorship = _mentorship_for_update(mentorship)
     withdrawing = mentorship.state == Mentorship.State.REQUESTED and by.pk == mentorship.mentee_id
     if mentorship.state != Mentorship.State.ACTIVE and not withdrawing:
-        raise ClaimConflict(f"This mentorship is {mentorship.get_state_display().lower()}.")
+        raise ClaimConflict(
+            _("This mentorship is %(state)s.") % {"state": mentorship.get_state_display().lower()}
+        )
     mentorship.state = Mentorship.State.ENDED
     mentorship.ended_at = timezone.now()
     mentorship.ended_by = by
@@ -166,4 +182,12 @@ def mentorship_step(*, mentorship: Mentorship, by: User, step: str, note: str = 
         return mentorship_decline(mentorship=mentorship, by=by, note=note)
     if step == "end":
         return mentorship_end(mentorship=mentorship, by=by, note=note)
-    raise ValidationError(f"Unknown step {step!r}; use one of {', '.join(MENTORSHIP_STEPS)}.")
+    raise ValidationError(
+        _("Unknown step %(step)s; use one of %(steps)s.")
+        % {"step": repr(step), "steps": ", ".join(MENTORSHIP_STEPS)}
+    )
+
+
+def _request_is(mentorship: Mentorship) -> str:
+    """Why a request can no longer be answered: the state it is in."""
+    return _("This request is %(state)s.") % {"state": mentorship.get_state_display().lower()}

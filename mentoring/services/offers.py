@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import moderator_ids
@@ -88,10 +89,10 @@ def _offer_text(thread: Question, reasons: tuple[str, ...], now: dt.datetime) ->
 def offer_decline(*, offer: Offer, by: User) -> Offer:
     """A mentor declines an offer: no penalty, and the thread is not offered to them again."""
     if offer.mentor_id != by.pk:
-        raise PermissionDenied("Only the mentor it was made to can decline an offer.")
+        raise PermissionDenied(_("Only the mentor it was made to can decline an offer."))
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if offer.declined_at is not None:
-        raise ClaimConflict("You already declined this offer.")
+        raise ClaimConflict(_("You already declined this offer."))
     offer.declined_at = timezone.now()
     offer.save(update_fields=["declined_at"])
     Exclusion.objects.get_or_create(
@@ -107,7 +108,7 @@ def thread_escalate(*, question: Question, eligible: int, reason: str, now: dt.d
     """Mark a thread "needs a mentor" and tell the moderators, once."""
     from accounts.notifications import About, notify
 
-    _, created = Escalation.objects.get_or_create(
+    _escalation, created = Escalation.objects.get_or_create(
         question=question,
         defaults={"escalated_at": now, "eligible_mentors": eligible, "reason": reason},
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User, validate_language_codes, validate_time_zone
 from mentoring.matching import validate_availability
@@ -24,16 +25,19 @@ def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
         try:
             if name == "capacity":
                 if not isinstance(value, int) or isinstance(value, bool):
-                    raise ValidationError("Give a whole number.")
+                    raise ValidationError(_("Give a whole number."))
                 if not CAPACITY_MIN <= value <= CAPACITY_MAX:
-                    raise ValidationError(f"Capacity is {CAPACITY_MIN} to {CAPACITY_MAX} threads.")
+                    raise ValidationError(
+                        _("Capacity is %(min)s to %(max)s threads.")
+                        % {"min": CAPACITY_MIN, "max": CAPACITY_MAX}
+                    )
             elif name == "languages":
                 validate_language_codes(value)
                 if not value:
-                    raise ValidationError("Name at least one language.")
+                    raise ValidationError(_("Name at least one language."))
             elif name == "time_zone":
                 if not isinstance(value, str):
-                    raise ValidationError("Give a time zone name.")
+                    raise ValidationError(_("Give a time zone name."))
                 validate_time_zone(value)
             elif name == "availability":
                 try:
@@ -42,17 +46,17 @@ def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
                     raise ValidationError(str(error)) from None
             elif name == "bio":
                 if not isinstance(value, str) or len(value) > 2000:
-                    raise ValidationError("Give at most 2,000 characters of text.")
+                    raise ValidationError(_("Give at most 2,000 characters of text."))
             elif name == "accepting":
                 if not isinstance(value, bool):
-                    raise ValidationError("Give true or false.")
+                    raise ValidationError(_("Give true or false."))
             elif name == "away_until":
                 if value is not None and not isinstance(value, dt.datetime):
-                    raise ValidationError("Give a date and time, or null.")
+                    raise ValidationError(_("Give a date and time, or null."))
             elif name == "expertise":
                 value = _clean_expertise(value)
             else:
-                raise ValidationError("This field cannot be changed here.")
+                raise ValidationError(_("This field cannot be changed here."))
         except ValidationError as error:
             errors[name] = " ".join(error.messages)
         else:
@@ -64,15 +68,17 @@ def _clean_profile(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _clean_expertise(value: Any) -> dict[Tag, int]:
     if not isinstance(value, dict) or not value or len(value) > 10:
-        raise ValidationError('Give 1 to 10 tags with a level each, e.g. {"django": 3}.')
+        raise ValidationError(_('Give 1 to 10 tags with a level each, e.g. {"django": 3}.'))
     tags = {t.name: t for t in Tag.objects.filter(name__in=[str(k) for k in value])}
     unknown = [name for name in value if name not in tags]
     if unknown:
-        raise ValidationError(f"No such tag: {', '.join(map(str, unknown))}.")
+        raise ValidationError(
+            _("No such tag: %(names)s.") % {"names": ", ".join(map(str, unknown))}
+        )
     levels = {}
     for name, level in value.items():
         if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 3:
-            raise ValidationError(f"The level of {name} is 1, 2 or 3.")
+            raise ValidationError(_("The level of %(tag)s is 1, 2 or 3.") % {"tag": name})
         levels[tags[name]] = level
     return levels
 
@@ -98,8 +104,8 @@ def mentor_apply(*, user: User, **fields: Any) -> MentorProfile:
     """A member applies to mentor; staff approve. Applying again updates the application."""
     cleaned = _clean_profile(fields)
     if "expertise" not in cleaned:
-        raise ValidationError({"expertise": "Name the tags you can help with, with levels."})
-    profile, _ = MentorProfile.objects.select_for_update().get_or_create(user=user)
+        raise ValidationError({"expertise": _("Name the tags you can help with, with levels.")})
+    profile, _created = MentorProfile.objects.select_for_update().get_or_create(user=user)
     cleaned.setdefault("languages", list(user.languages) or ["en"])
     cleaned.setdefault("time_zone", user.time_zone)
     return _save_profile(profile, cleaned)
@@ -108,7 +114,7 @@ def mentor_apply(*, user: User, **fields: Any) -> MentorProfile:
 @transaction.atomic
 def mentor_approve(*, profile: MentorProfile, by: User) -> MentorProfile:
     if not by.is_staff:
-        raise PermissionDenied("Only staff approve mentors.")
+        raise PermissionDenied(_("Only staff approve mentors."))
     profile = MentorProfile.objects.select_for_update().get(pk=profile.pk)
     profile.status = MentorProfile.Status.APPROVED
     profile.approved_at, profile.approved_by = timezone.now(), by

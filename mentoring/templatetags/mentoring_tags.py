@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils.translation import ngettext
 
 from mentoring import selectors
 from mentoring.forms import FeedbackForm
@@ -74,9 +75,9 @@ def duration_words(value: dt.timedelta | None) -> str:
         return ""
     minutes = max(1, round(value.total_seconds() / 60))
     if minutes < 60:
-        return f"{minutes} minute{'s' * (minutes != 1)}"
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
     hours = round(minutes / 60)
     if hours < 36:
-        return f"about {hours} hour{'s' * (hours != 1)}"
+        return ngettext("about %(count)s hour", "about %(count)s hours", hours) % {"count": hours}
     days = round(hours / 24)
-    return f"about {days} days"
+    return ngettext("about %(count)s day", "about %(count)s days", days) % {"count": days}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import cast
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -27,13 +29,15 @@ class FlagInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Flag.Reason.values)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
     duplicate_of = serializers.IntegerField(
-        required=False, min_value=1, help_text="For a duplicate: the original thread's id."
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("For a duplicate: the original thread's id."),
     )
 
     def validate(self, data: dict) -> dict:
         given = [name for name in ("question", "answer", "comment") if name in data]
         if len(given) != 1:
-            raise ValidationError("Flag exactly one of question, answer or comment (its id).")
+            raise ValidationError(_("Flag exactly one of question, answer or comment (its id)."))
         return data
 
 
@@ -59,9 +63,7 @@ class FlagCreateApi(APIView):
         try:
             post = visible_post(kind, data.validated_data[kind], user)
         except Http404:
-            raise ValidationError(
-                {kind: f"There is no {kind} {data.validated_data[kind]}."}
-            ) from None
+            raise ValidationError({kind: _no_such_post(kind, data.validated_data[kind])}) from None
         flag = services.flag_create(
             flagger=user,
             post=post,
@@ -70,3 +72,14 @@ class FlagCreateApi(APIView):
             duplicate_of=duplicate_target(data.validated_data.get("duplicate_of"), user),
         )
         return Response(FlagOutput(flag).data, status=status.HTTP_201_CREATED)
+
+
+def _no_such_post(kind: str, pk: int) -> str:
+    """The 400 for a post id that names nothing this member may see, in the request's
+    language (one sentence per kind, as the kinds read differently in translation)."""
+    texts = {
+        "question": _("There is no question %(number)s."),
+        "answer": _("There is no answer %(number)s."),
+        "comment": _("There is no comment %(number)s."),
+    }
+    return texts[kind] % {"number": pk}

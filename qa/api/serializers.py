@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from community.api import StrictCharField
@@ -61,7 +63,9 @@ class QuestionOutput(serializers.ModelSerializer):
     author = AuthorOutput()
     tags = serializers.SerializerMethodField()
     duplicate_of = serializers.IntegerField(
-        source="duplicate_of_id", allow_null=True, help_text="The thread this one duplicates."
+        source="duplicate_of_id",
+        allow_null=True,
+        help_text=gettext_lazy("The thread this one duplicates."),
     )
 
     class Meta:
@@ -135,7 +139,9 @@ class QuestionInput(serializers.Serializer):
     tags = serializers.ListField(
         child=StrictCharField(max_length=40), allow_empty=False, max_length=TAGS_MAX
     )
-    checklist = ChecklistInput(required=False, help_text="Checked against recorded evidence.")
+    checklist = ChecklistInput(
+        required=False, help_text=gettext_lazy("Checked against recorded evidence.")
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         # The checklist is validated by qa.checklist against the server's evidence.
@@ -167,7 +173,7 @@ class NoteInput(serializers.Serializer):
 
 
 class VoteInput(serializers.Serializer):
-    value = serializers.IntegerField(help_text="1 (up), -1 (down) or 0 (withdraw).")
+    value = serializers.IntegerField(help_text=gettext_lazy("1 (up), -1 (down) or 0 (withdraw)."))
 
     def validate_value(self, value: int) -> int:
         raw = self.initial_data.get("value")
@@ -176,7 +182,7 @@ class VoteInput(serializers.Serializer):
         if isinstance(self.initial_data, QueryDict):
             typed = raw in ("1", "-1", "0")
         if not typed or value not in (1, -1, 0):
-            raise serializers.ValidationError("A vote is 1 (up), -1 (down) or 0 (withdraw).")
+            raise serializers.ValidationError(_("A vote is 1 (up), -1 (down) or 0 (withdraw)."))
         return value
 
 
@@ -204,12 +210,15 @@ class SimilarInput(serializers.Serializer):
     title = StrictCharField(max_length=TITLE_MAX * 2, allow_blank=True, required=False)
     body = StrictCharField(max_length=BODY_MAX, allow_blank=True, required=False)
     tags = StrictCharField(
-        max_length=200, allow_blank=True, required=False, help_text="Comma-separated names."
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text=gettext_lazy("Comma-separated names."),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("title", "").strip() or attrs.get("body", "").strip()):
-            raise serializers.ValidationError({"title": "Give a title or a body to compare."})
+            raise serializers.ValidationError({"title": _("Give a title or a body to compare.")})
         return attrs
 
 
@@ -231,7 +240,9 @@ class FaqOutput(serializers.ModelSerializer):
 
     class Meta:
         model = FaqEntry
-        fields = ["id", "slug", "title", "body", "body_html", "tags", "url", "updated_at"]
+        fields = [
+            "id", "slug", "language", "title", "body", "body_html", "tags", "url", "updated_at",
+        ]  # fmt: skip
 
     def get_tags(self, entry: FaqEntry) -> list[str]:
         return [tag.name for tag in entry.tags.all()]

@@ -7,7 +7,8 @@ from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -137,7 +138,7 @@ class QuestionDetailApi(QaApi):
                 location = reverse("api-question", kwargs={"question_id": target})
                 return Response(status=status.HTTP_301_MOVED_PERMANENTLY,
                                 headers={"Location": location})  # fmt: skip
-            raise NotFound("No such question.")
+            raise NotFound(_("No such question."))
         return _thread_response(request, question, reload=False)
 
     @extend_schema(request=s.QuestionEditInput, responses=s.QuestionDetailOutput)
@@ -267,7 +268,8 @@ class FaqListApi(QaListApi):
         params.is_valid(raise_exception=True)
         query = params.validated_data.get("q", "").strip()
         if not query:
-            return _paginated(request, self, selectors.faq_published(), s.FaqOutput)
+            published = selectors.faq_published(language=translation.get_language())
+            return _paginated(request, self, published, s.FaqOutput)
         entries = selectors.faq_matching(text=query)
         if not entries:
             # Nothing in the FAQ matches this draft: that too satisfies the FAQ step.

@@ -7,8 +7,17 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
-from mentoring.matching import Candidate, Thread, Window, rank_mentors, validate_availability
+from mentoring.matching import (
+    Candidate,
+    Thread,
+    Window,
+    base_language,
+    rank_mentors,
+    text_language,
+    validate_availability,
+)
 
 NOW = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.UTC)  # a Monday
 THREAD = Thread(question_id=1, asker_id=99, tags=("django", "orm"), asker_languages=("en", "de"))
@@ -91,6 +100,7 @@ def test_reasons_explain_the_match():
     assert match.reasons == (
         "expert in django (level 3)",
         "good at orm (level 2)",
+        "reads English",
         "available now",
         "1 of 2 claims free",
         "not offered anything for 3 days",
@@ -146,3 +156,87 @@ def test_well_formed_availability_passes():
         {"day": 6, "start": "10:00", "end": "24:00"},
     ]
     assert validate_availability(windows) == windows
+
+
+# A Chinese thread by an asker whose profile still says ["en"], the profile's default.
+CHINESE = Thread(
+    question_id=2, asker_id=99, tags=("django",), asker_languages=("en",), language="zh"
+)
+ENGLISH = Thread(question_id=3, asker_id=99, tags=("django",), asker_languages=("en", "zh-Hans"))
+
+
+def test_a_chinese_thread_is_offered_to_chinese_readers_first_with_the_reason():
+    # The English reader is the better expert: without the language, they would be first.
+    english = mentor(1, languages=("en",), expertise={"django": 3})
+    chinese = mentor(2, languages=("zh-CN", "en"), expertise={"django": 3})
+    simplified = mentor(3, languages=("zh-hans",), expertise={"django": 2})
+
+    wave_one = rank_mentors(CHINESE, [english, chinese, simplified], NOW)
+    wave_two = rank_mentors(CHINESE, [english, chinese, simplified], NOW, wave=2)
+
+    assert [m.user_id for m in wave_one] == [2, 3]
+    assert [m.user_id for m in wave_two] == [2, 3, 1]
+    assert "reads Chinese" in wave_one[0].reasons
+    assert not any(r.startswith("reads") for r in wave_two[2].reasons)
+
+
+def test_an_english_thread_is_offered_to_english_readers_first_with_the_reason():
+    english = mentor(1, languages=("en-GB",))
+    chinese = mentor(2, languages=("zh",))
+
+    ranked = rank_mentors(ENGLISH, [chinese, english], NOW)
+
+    assert [m.user_id for m in ranked] == [1, 2]
+    assert "reads English" in ranked[0].reasons
+    assert not any(r.startswith("reads") for r in ranked[1].reasons)
+
+
+def test_an_english_thread_by_an_asker_who_lists_only_chinese_finds_english_readers():
+    thread = dataclasses.replace(ENGLISH, asker_languages=("zh",))
+
+    assert [m.user_id for m in rank_mentors(thread, [mentor(1, languages=("en",))], NOW)] == [1]
+
+
+def test_reasons_are_worded_in_the_active_language():
+    candidate = mentor(1, languages=("zh",), expertise={"django": 3}, open_claims=1)
+
+    with translation.override("zh-hans"):
+        [match] = rank_mentors(CHINESE, [candidate], NOW)
+
+    assert match.reasons[:3] == ("精通 django（3 级）", "能读中文", "2 个认领名额中还有 1 个空闲")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("数据库迁移失败，提示表已存在", "zh"),
+        ("Django 迁移报错 table already exists", "zh"),
+        ("資料庫遷移失敗", "zh"),
+        # Code is left out: the asker's prose is what tells.
+        ("makemigrations 之后报错\n```\nTraceback (most recent call last):\n"
+         '  File "manage.py", line 22, in <module>\n'
+         "django.db.utils.ProgrammingError: relation already exists\n```", "zh"),
+        ("マイグレーションでテーブルが既に存在する", "ja"),
+        ("마이그레이션 오류가 발생합니다", "ko"),
+        ("migrate fails with 'relation does not exist' after renaming a model", None),
+        ("How do I keep jieba from splitting 应急 when it segments long documents?", None),
+        ("Sorting names\n```python\nnames = ['张三', '李四', '王五', '赵六']\n```", None),
+        ("急", None),
+        ("", None),
+    ],
+)  # fmt: skip
+def test_the_language_of_a_text_is_told_by_its_script(text, language):
+    assert text_language(text) == language
+
+
+@pytest.mark.parametrize(
+    ("asker", "language"),
+    [(("en",), "en"), (("pt-BR", "en"), "pt"), (("zh", "de"), "de"), (("zh",), "en"), ((), "en")],
+)
+def test_a_latin_script_thread_is_read_in_the_askers_first_latin_script_language(asker, language):
+    assert Thread(1, 99, ("django",), asker_languages=asker).reading_language == language
+
+
+@pytest.mark.parametrize("code", ["zh", "zh-hans", "zh-Hans", "zh-CN", "zh_TW", "ZH"])
+def test_every_spelling_of_chinese_is_one_language(code):
+    assert base_language(code) == "zh"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from qa.models import FaqEntry, FaqEvidence, Question, SearchEvidence
@@ -193,3 +193,27 @@ def test_what_i_tried_in_chinese_is_counted_as_the_linter_counts():
     assert tried_problem("我运行了迁移合并命令，然后删除了重复的迁移文件") is None
     assert tried_problem("试过了重启服务") is not None
     assert tried_problem("n/a") is not None
+
+
+def test_refusals_are_worded_in_the_askers_language(member):
+    api = APIClient()
+    api.force_authenticate(member)
+    checklist = {"searched": True, "read_faq": True, "what_i_tried": "试过了重启服务"}
+    data = {
+        "title": "makemigrations reports conflicting migrations after a merge",
+        "body": "Details of the conflict.",
+        "tags": ["django"],
+        "checklist": checklist,
+    }
+
+    # The override puts back the language active before (LocaleMiddleware leaves its own).
+    with translation.override(None):
+        errors = api.post(
+            "/api/v1/questions/", data, format="json", headers={"accept-language": "zh-CN"}
+        ).json()
+
+    assert errors["searched"][0].startswith("过去 24 小时内没有你为这个问题做过的搜索记录")
+    assert "请先搜索" in errors["searched"][0]
+    assert "请阅读 FAQ" in errors["read_faq"][0]
+    # The counts are filled into the translation: 40 characters, about 14 in Chinese.
+    assert "至少 40 个字符（中文约 14 个字）" in errors["tried_locally"][0]

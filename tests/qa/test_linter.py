@@ -4,8 +4,17 @@ and its hints as the member reads them on the review step of the ask flow."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
-from qa.linter import FIELD_LABELS, Draft, Severity, blocking, lint_question, weighted_length
+from qa.linter import (
+    FIELD_LABELS,
+    Draft,
+    Severity,
+    blocking,
+    lint_question,
+    vague_terms,
+    weighted_length,
+)
 from qa.models import AskDraft, Question
 from tests.factories import TRIED, TagFactory, UserFactory, ready_to_ask
 
@@ -251,6 +260,82 @@ def test_vague_chinese_titles_get_advice(title, expected):
     hints = [h for h in lint_question(Draft(title=title, body=GOOD_BODY)) if h.field == "title"]
 
     assert {h.code for h in hints} == expected
+
+
+# A plea such as 急 is a word of its own (also in traditional script, folded to simplified),
+# never a character inside another word: 应急 ("emergency") and 紧急 ("urgent", as in a
+# hotfix) say something. Each of these has too little else that, were 急 matched inside
+# them, the title would be called vague.
+PLEA_TITLES = [
+    ("急！数据库连不上", ["急"]),
+    ("急急急，数据库连不上", ["急急急"]),
+    ("急急急 在线等 有人吗", ["急急急", "在线等", "有人吗"]),
+    ("有人嗎？急！資料庫連不上", ["有人吗", "急"]),
+    ("跪求大神帮忙看看这个", ["跪求", "大神", "帮忙"]),
+    ("救命，Django 又挂了", ["救命"]),
+]
+NOT_PLEAS = [
+    "应急预案怎么写",
+    "紧急回滚怎么做",
+    "紧急修复后 Celery worker 无法启动",
+    "着急上线的配置",
+]
+# Generic words (报错, 问题, 错误) belong in a real title; with next to nothing else, the
+# title says nothing.
+GENERIC_TITLES = [
+    ("代码报错了怎么办", {"title-vague"}),
+    ("Redis 连接报错", set()),
+    ("Django 迁移报错 table already exists", set()),
+    ("模型迁移出问题，提示 relation 不存在", set()),
+    ("Error in my code", {"title-vague"}),
+    ("Redis connection error after failover", set()),
+]
+
+
+@pytest.mark.parametrize(("title", "pleas"), PLEA_TITLES)
+def test_chinese_pleas_are_found_as_words_and_make_the_title_vague(title, pleas):
+    assert vague_terms(title)[0] == pleas
+    [hint] = [h for h in lint_question(Draft(title=title, body=GOOD_BODY)) if h.field == "title"]
+    assert hint.code == "title-vague"
+    assert all(f"“{plea}”" in hint.message for plea in pleas)
+
+
+@pytest.mark.parametrize("title", NOT_PLEAS)
+def test_ji_inside_a_longer_word_is_not_a_plea(title):
+    assert vague_terms(title)[0] == []
+    assert not {c for c in codes(Draft(title=title, body=GOOD_BODY)) if c.startswith("title")}
+
+
+def test_ji_ji_ji_alone_is_one_plea_and_too_short_a_title():
+    assert vague_terms("急急急")[0] == ["急急急"]
+    assert codes(Draft(title="急急急", body=GOOD_BODY)) >= {"title-short"}
+
+
+@pytest.mark.parametrize(("title", "expected"), GENERIC_TITLES)
+def test_generic_words_are_vague_only_with_next_to_nothing_else(title, expected):
+    hints = [h for h in lint_question(Draft(title=title, body=GOOD_BODY)) if h.field == "title"]
+
+    assert {h.code for h in hints} == expected
+
+
+def test_a_vague_chinese_title_gets_a_chinese_example():
+    [hint] = [h for h in lint_question(Draft(title="大神求助，急急急")) if h.code == "title-vague"]
+
+    assert "Celery 任务超时后被无限重试" in hint.message
+
+
+def test_hints_are_worded_in_the_active_language():
+    draft = Draft(
+        title="大神求助，急急急", body=f"第一行\nGH_TOKEN={GITHUB}\n联系 jane.doe@gmail.com"
+    )
+
+    with translation.override("zh-hans"):
+        messages = {h.code: h.message for h in lint_question(draft)}
+
+    assert messages["title-vague"].startswith("标题只说了需要帮助")
+    assert "（“大神”、“求助”、“急急急”）" in messages["title-vague"]
+    assert messages["secret"].startswith("正文第 2 行似乎包含敏感信息：GitHub 令牌。")
+    assert messages["email-address"].startswith("正文第 3 行包含一个电子邮件地址")
 
 
 def test_a_short_chinese_title_gets_a_chinese_example():

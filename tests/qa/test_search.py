@@ -1,4 +1,8 @@
-"""Search on PostgreSQL: words in titles and bodies, ranking, typos, hidden threads, cost."""
+"""Search on PostgreSQL: words in titles and bodies, ranking, typos, hidden threads, cost.
+
+Chinese: tests/qa/test_search_chinese.py; the embedded SQLite search:
+tests/qa/embedded_search_cases.py (run by tests/qa/test_search_sqlite.py).
+"""
 
 from __future__ import annotations
 
@@ -177,20 +181,3 @@ def test_snippets_mark_the_matched_words_in_the_body():
     [hit] = search.search_questions(viewer=ANONYMOUS, query="upstream").questions
 
     assert f"{search.MARK_START}upstream{search.MARK_STOP}" in hit.snippet
-
-
-def test_the_simple_search_used_on_sqlite_finds_words_and_puts_titles_first():
-    question(title="Other thing", body="The queryset is evaluated twice.")
-    question(title="Queryset evaluated twice", body="Body.")
-    question(title="Queryset twice", body="Evaluated, but cached in the template.")
-
-    def found(query: str) -> list[str]:
-        return [q.title for q in search._simple(ANONYMOUS, query).questions]
-
-    assert found("queryset twice evaluated") == [
-        "Queryset evaluated twice",
-        "Queryset twice",
-        "Other thing",
-    ]
-    assert found("queryset twice -template") == ["Queryset evaluated twice", "Other thing"]
-    assert found("!!") == []
