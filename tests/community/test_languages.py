@@ -179,7 +179,12 @@ def test_the_switcher_works_without_javascript(client):
     assert response.status_code == 302
     assert response["Location"] == "/faq/"
     # The cookie now wins over the browser's English.
-    assert_chinese(client.get("/faq/", **EN), "常见问题")
+    chinese = client.get("/faq/", **EN)
+    assert_chinese(chinese, "常见问题")
+    # Each language is named in its own words, so a reader finds theirs.
+    for page in (home, chinese.content.decode()):
+        assert ">English</button>" in page
+        assert ">简体中文</button>" in page
 
 
 def test_the_switcher_ignores_an_unknown_language_and_an_outside_next(client):
