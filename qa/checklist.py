@@ -219,12 +219,9 @@ def checklist_clean(
 
 
 def _used(rows: list[tuple[int, Any]], named: set[Any], key: Any) -> list[int]:
-    """The evidence rows a question uses: those of the searches or entries the client
-    named (one row each, the oldest), else every row it stood on (the draft's)."""
+    """The evidence rows a question uses: every row of the searches or entries the
+    client named (a search run three times is used three times over), else every row it
+    stood on (the draft's)."""
     if not named:
         return [pk for pk, _ in rows]
-    first: dict[Any, int] = {}
-    for pk, value in rows:
-        if value is not None:
-            first.setdefault(key(value), pk)
-    return [pk for value, pk in first.items() if value in named]
+    return [pk for pk, value in rows if value is not None and key(value) in named]

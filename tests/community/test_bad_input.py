@@ -107,3 +107,31 @@ def test_a_nul_in_a_page_address_is_refused_with_a_clear_400(community):
     assert response.json() == {
         "detail": "The address contains a control character (such as %00), which is not allowed."
     }
+
+
+FORM_VALUES = ["\x00", "\u00b2", "9" * 25, "a" * 5000, "\uff11", "[]"]
+FORM_NAMES = [
+    "step", "go", "title", "body", "tags", "what_i_tried", "value", "reason", "note",
+    "rating", "language", "next", "kind", "until", "to", "capacity", "expertise", "q",
+    "mode", "new_answer", "goals", "comment", "email", "username", "password",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["visitor", "member", "admin"])
+def test_no_form_post_answers_500(community, role):
+    """Every page that takes a POST, given hostile form values: a 4xx or a page."""
+    client = Client(raise_request_exception=False)
+    if role == "member":
+        client.force_login(UserFactory())
+    elif role == "admin":
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    failures = []
+    for address in _addresses():
+        path = address.split("?", 1)[0]
+        if "logout" in path or path.startswith(("/api/", "/admin/")):
+            continue  # the API is checked by its schema; the admin by its own tests
+        for value in FORM_VALUES:
+            response = client.post(path, dict.fromkeys(FORM_NAMES, value))
+            if response.status_code >= 500:
+                failures.append(f"{response.status_code} POST {path[:120]} {value[:10]!r}")
+    assert not failures, "\n".join(failures)

@@ -4,9 +4,12 @@ only (not to the asker, other members, or mentors in their queue)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
 from qa.models import AskDraft, FaqEntry, Question, SearchEvidence
 from tests.factories import TRIED, TagFactory, UserFactory, api, ready_to_ask
@@ -140,3 +143,35 @@ def test_mentors_do_not_see_the_askers_searches_in_their_queue(client, asker):
     queue = data["results"] if isinstance(data, dict) else data
     assert queue[0]["evidence"]["searched"] is True
     assert "Celery beat sends the same task twice" not in str(queue[0]["evidence"])
+
+
+def test_a_search_run_again_and_again_goes_with_the_question_that_named_it():
+    # An established member, so that the newcomers' spacing between questions is not met.
+    member = UserFactory(date_joined=timezone.now() - dt.timedelta(days=90))
+    TagFactory(name="celery")
+    client = api(member)
+    checklist = ready_to_ask(member)
+    for query in ["celery beat twice", "celery beat twice", "redis timeout"]:
+        client.get("/api/v1/questions/similar/", {"title": query})
+    first = client.post(
+        "/api/v1/questions/",
+        {"title": "Celery beat runs a task twice", "body": "Twice an hour.", "tags": ["celery"],
+         "checklist": {**checklist, "search_queries": ["celery beat twice"]}},
+        format="json",
+    )  # fmt: skip
+    assert first.status_code == 201, first.json()
+    client.get("/api/v1/faq/how-to-ask/")
+    client.get(f"/api/v1/faq/{FaqEntry.objects.get(slug='how-to-ask').pk}/")
+
+    second = client.post(
+        "/api/v1/questions/",
+        {"title": "Redis connection times out", "body": "After a minute.", "tags": ["celery"],
+         "checklist": {**checklist, "search_queries": [], "faq_entries": []}},
+        format="json",
+    )  # fmt: skip
+
+    assert second.status_code == 201, second.json()
+    stored = Question.objects.get(title="Redis connection times out").checklist_evidence
+    # The first question's search, run twice, went with it; the second keeps its own.
+    assert "celery beat twice" not in stored["search_queries"]
+    assert "redis timeout" in stored["search_queries"]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from qa.models import Answer, Comment, FaqEntry, Question
+from qa.services import evidence_record_faq_view, evidence_record_search
 from tests.concurrency import run_together
 from tests.factories import TagFactory, UserFactory, question, ready_to_ask
 
@@ -149,18 +150,24 @@ def test_the_pages_apply_the_same_limits(client):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("spacing", "allowed"), [(120, 1), (0, 3)])
 def test_a_burst_of_ten_questions_gets_no_more_through_than_the_limits(spacing, allowed):
-    FaqEntry.objects.create(title="Asking well", slug="asking", body="Search first.")
     newcomer = UserFactory()
-    # Evidence counts for one question: each post of the burst has searched and read.
-    checklists = [ready_to_ask(newcomer) for _ in range(10)]
-    checklist = checklists[0]
+    # Evidence counts for one question: each post of the burst has its own search and
+    # FAQ reading, so that only the limits decide.
+    checklists = []
+    for n in range(10):
+        entry = FaqEntry.objects.create(title=f"Asking well {n}", slug=f"asking-{n}", body="?")
+        evidence_record_search(user=newcomer, query=f"burst {n}", source="search")
+        evidence_record_faq_view(user=newcomer, entry=entry)
+        checklists.append(
+            {**ready_to_ask(newcomer), "search_queries": [f"burst {n}"], "faq_entries": [entry.pk]}
+        )
     statuses: list[int] = []
 
     def post(n: int) -> None:
         response = api(newcomer).post(
             "/api/v1/questions/",
             {"title": TITLES[n], "body": f"Burst {n}: `migrate` stops.", "tags": ["django"],
-             "checklist": checklist},
+             "checklist": checklists[n]},
             format="json",
         )  # fmt: skip
         statuses.append(response.status_code)
