@@ -6,13 +6,18 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import language
-from community import api, health, views
+from community import api, health, metrics_api, views
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("qa.api.urls")),
     path("", include("mentoring.api.urls")),
     path("", include("moderation.api.urls")),
+    path(
+        "metrics/community/",
+        metrics_api.CommunityMetricsApi.as_view(),
+        name="api-metrics-community",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other path under the API is a JSON 404, not the site's HTML page. Only
