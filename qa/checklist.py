@@ -119,7 +119,10 @@ def _normalised(query: str) -> str:
 
 def _unique(queries: list[str]) -> list[str]:
     """Each search once (ignoring case and spacing), in the order first run."""
-    return list({_normalised(q): q for q in reversed(queries)}.values())[::-1]
+    first: dict[str, str] = {}
+    for query in queries:
+        first.setdefault(_normalised(query), query)
+    return list(first.values())
 
 
 def checklist_clean(

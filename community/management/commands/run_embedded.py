@@ -33,9 +33,7 @@ class Command(BaseCommand):
                 "run_embedded is the development mode and needs DJANGO_DEBUG=1; production "
                 "runs gunicorn, a worker and beat as separate services (see README)."
             )
-        for folder in ("mail", "cache", "broker/queue", "broker/processed", "broker/control"):
-            (settings.VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
-
+        # The folders under var/ exist already: settings create them for every command.
         call_command("migrate", interactive=False, verbosity=1)
         if not no_demo:
             call_command("load_demo_data")
