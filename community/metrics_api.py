@@ -94,18 +94,62 @@ class CommunityMetricsInput(serializers.Serializer):
         return {**attrs, "since": since, "until": until}
 
 
+UNITS = [
+    "seconds",
+    "share",
+    "threads",
+    "claims",
+    "offers",
+    "ratings",
+    "tags",
+    "answers",
+    "members",
+    "drafts",
+]
+
+
 class FigureOutput(serializers.Serializer):
     name = serializers.CharField()
-    unit = serializers.ChoiceField(choices=["seconds", "share", "threads"])
+    unit = serializers.ChoiceField(choices=UNITS)
     value = serializers.FloatField(
-        allow_null=True, help_text="Null for a share or a percentile over no threads."
+        allow_null=True,
+        help_text="Seconds for times, 0 to 1 for shares, else a count; null for a share or "
+        "a percentile over nothing.",
     )
     definition = serializers.CharField()
 
 
 class WeekOutput(serializers.Serializer):
     week_start = serializers.DateField(help_text="The Monday (UTC) the ISO week starts on.")
-    count = serializers.IntegerField(help_text="Public threads created that week in the range.")
+    questions = serializers.IntegerField(help_text="Public threads created that week.")
+    responded_within_24h = serializers.FloatField(allow_null=True)
+    first_response_p50 = serializers.FloatField(allow_null=True)
+    first_response_p90 = serializers.FloatField(allow_null=True)
+    first_claim_p50 = serializers.FloatField(allow_null=True)
+    accepted_answer_p50 = serializers.FloatField(allow_null=True)
+    active_mentors = serializers.IntegerField()
+    claims_expired = serializers.IntegerField()
+    offers_declined = serializers.IntegerField()
+
+
+class AgeBucketOutput(serializers.Serializer):
+    # DRF takes declared fields off the class, so "label" does not replace Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
+    min_days = serializers.IntegerField()
+    max_days = serializers.IntegerField(allow_null=True)
+    threads = serializers.IntegerField()
+
+
+class UnservedTagOutput(serializers.Serializer):
+    tag = serializers.CharField()
+    threads = serializers.IntegerField()
+    mentors = serializers.IntegerField()
+
+
+class RatingOutput(serializers.Serializer):
+    rating = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    count = serializers.IntegerField()
 
 
 class CommunityMetricsOutput(serializers.Serializer):
@@ -115,12 +159,16 @@ class CommunityMetricsOutput(serializers.Serializer):
     asker = serializers.ChoiceField(choices=["newcomer", "returning"], allow_null=True)
     figures = FigureOutput(many=True)
     weeks = WeekOutput(many=True)
+    open_by_age = AgeBucketOutput(many=True)
+    unserved_tags = UnservedTagOutput(many=True)
+    ratings = RatingOutput(many=True)
 
 
 class CommunityMetricsApi(APIView):
-    """Staff: community health for public threads created in [since, until): time to the
-    first human response (p50, p90, shares within 24 and 72 hours), threads still
-    waiting, threads unanswered after 7 days, and questions per ISO week."""
+    """Staff: the community health figures for public threads created in [since, until),
+    each with its name, unit and definition (times in seconds, shares from 0 to 1); the
+    same per ISO week; open threads by age; unserved tags; mentor ratings. Cached for a
+    minute."""
 
     permission_classes = [IsAdminUser]
 
@@ -129,21 +177,10 @@ class CommunityMetricsApi(APIView):
         params = CommunityMetricsInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        health = metrics.community_health(
+        health = metrics.cached_community_health(
             since=data["since"],
             until=data["until"],
             tag=data.get("tag"),
             asker=data.get("asker"),
         )
-        return Response(
-            CommunityMetricsOutput(
-                {
-                    "since": data["since"],
-                    "until": data["until"],
-                    "tag": data.get("tag"),
-                    "asker": data.get("asker"),
-                    "figures": health.figures,
-                    "weeks": health.weeks,
-                }
-            ).data
-        )
+        return Response(CommunityMetricsOutput(health).data)

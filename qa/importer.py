@@ -50,7 +50,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, Value, When
+from django.db.models import BigIntegerField, Case, DateTimeField, Value, When
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
@@ -568,14 +568,25 @@ class Importer:
             if any(a.accepted for a in q.answers)
         }
         # An answer moved here from another thread cannot stay accepted over there.
+        # The file says which answer was accepted, not when: the time it was posted.
+        accepted_at = {
+            qids[q.external_id]: next(a.created_at for a in q.answers if a.accepted)
+            for q in batch
+            if any(a.accepted for a in q.answers)
+        }
         Question.objects.filter(accepted_answer__in=accepted.values()).exclude(
             pk__in=accepted.keys()
-        ).update(accepted_answer=None)
+        ).update(accepted_answer=None, accepted_at=None)
         Question.objects.filter(pk__in=qids.values()).update(
             accepted_answer=Case(
                 *(When(pk=qid, then=Value(aid)) for qid, aid in accepted.items()),
                 default=Value(None),
                 output_field=BigIntegerField(),
+            ),
+            accepted_at=Case(
+                *(When(pk=qid, then=Value(moment)) for qid, moment in accepted_at.items()),
+                default=Value(None),
+                output_field=DateTimeField(),
             ),
             status=Case(
                 When(status=CLOSED, then=Value(CLOSED)),

@@ -138,6 +138,8 @@ class Question(models.Model):
     accepted_answer = models.OneToOneField(
         "Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the accepted answer was accepted (for imported threads, when it was posted).
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The ask checklist: what the asker says they did, and the evidence the server held.
     what_i_tried = models.TextField(max_length=BODY_MAX, blank=True)
     expected = models.TextField(max_length=BODY_MAX, blank=True)

@@ -232,21 +232,26 @@ def faq_matching(*, text: str, limit: int = 5, language: str | None = None) -> l
     return [item[3] for item in scored[:limit]]
 
 
-def deflection_counts(*, since: dt.datetime, now: dt.datetime | None = None) -> dict[str, int]:
-    """What the ask flow deflected, for drafts started since `since`: similar threads
+def deflection_counts(
+    *, since: dt.datetime, until: dt.datetime | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """What the ask flow deflected, for drafts started in [since, until): similar threads
     shown and opened, and drafts abandoned (discarded, or untouched for a day) after a
     solved thread was opened from them. Two queries."""
     now = now or timezone.now()
+    until = until or now
     abandoned = Q(status=AskDraft.Status.DISCARDED) | Q(
         status=AskDraft.Status.OPEN, updated_at__lt=now - DRAFT_ABANDONED_AFTER
     )
-    drafts = AskDraft.objects.filter(started_at__gte=since).aggregate(
+    drafts = AskDraft.objects.filter(started_at__gte=since, started_at__lt=until).aggregate(
         drafts_started=Count("pk"),
         drafts_posted=Count("pk", filter=Q(status=AskDraft.Status.POSTED)),
         drafts_abandoned=Count("pk", filter=abandoned),
         drafts_abandoned_after_opening_solved=Count("pk", filter=abandoned & Q(opened_solved=True)),
     )
-    shown = SimilarShown.objects.filter(draft__started_at__gte=since).aggregate(
+    shown = SimilarShown.objects.filter(
+        draft__started_at__gte=since, draft__started_at__lt=until
+    ).aggregate(
         similar_shown=Count("pk", filter=Q(kind=SimilarShown.Kind.SHOWN)),
         similar_opened=Count("pk", filter=Q(kind=SimilarShown.Kind.OPENED)),
         solved_opened=Count("pk", filter=Q(kind=SimilarShown.Kind.OPENED, solved=True)),

@@ -229,19 +229,21 @@ def question_merge_into(*, source: Question, target: Question) -> tuple[int, int
     # Threads merged into or closed as duplicates of this one now point at the target.
     Question.objects.filter(merged_into=source).update(merged_into=target)
     Question.objects.filter(duplicate_of=source).update(duplicate_of=target)
-    accepted = source.accepted_answer_id
+    accepted, accepted_at = source.accepted_answer_id, source.accepted_at
     source.accepted_answer = None
+    source.accepted_at = None
     if source.status != Question.Status.CLOSED:
         source.status = Question.Status.CLOSED
         source.closed_reason = f"Merged into thread {target.pk}"
-    source.save(update_fields=["accepted_answer", "status", "closed_reason"])
+    source.save(update_fields=["accepted_answer", "accepted_at", "status", "closed_reason"])
     post_visibility_set(post=source, hidden=True, merged_into=target)
     if accepted and target.accepted_answer_id is None:
         target.accepted_answer_id = accepted
+        target.accepted_at = accepted_at
         if target.status == Question.Status.OPEN:
             target.status = Question.Status.SOLVED
     target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
-    target.save(update_fields=["accepted_answer", "status", "last_activity_at"])
+    target.save(update_fields=["accepted_answer", "accepted_at", "status", "last_activity_at"])
     answer_counts_refresh(question_ids=[source.pk, target.pk])
     return answers, comments
 
@@ -547,7 +549,7 @@ def vote_cast(
 
 
 @transaction.atomic
-def answer_accept(*, user: User, answer: Answer) -> Question:
+def answer_accept(*, user: User, answer: Answer, now: dt.datetime | None = None) -> Question:
     """The asker (or a moderator) accepts one answer, marking the thread solved.
 
     Accepting another answer replaces the first; the thread's row lock makes two
@@ -559,11 +561,13 @@ def answer_accept(*, user: User, answer: Answer) -> Question:
         raise PermissionDenied(_("Only the asker or a moderator can accept an answer."))
     if answer.hidden:
         raise ValidationError(_("A hidden answer cannot be accepted."))
+    now = now or timezone.now()
     question.accepted_answer = answer
+    question.accepted_at = now
     if question.status == Question.Status.OPEN:
         question.status = Question.Status.SOLVED
-    question.last_activity_at = timezone.now()
-    question.save(update_fields=["accepted_answer", "status", "last_activity_at"])
+    question.last_activity_at = now
+    question.save(update_fields=["accepted_answer", "accepted_at", "status", "last_activity_at"])
     notify(
         kind=qa_kinds.ANSWER_ACCEPTED,
         recipients=[answer.author_id],
