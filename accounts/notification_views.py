@@ -21,16 +21,17 @@ from accounts.notifications import kinds
 
 
 class PreferencesForm(forms.Form):
-    """One choice per kind: email right away, daily digest, or off."""
+    """One choice per kind offered to the member (`modes`, from preference_modes): email
+    right away, daily digest, or off."""
 
     def __init__(self, *args: object, modes: dict[str, str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for kind in kinds.choosable():
-            self.fields[kind.value] = forms.ChoiceField(
-                label=kind.label,
+        for value, mode in modes.items():
+            self.fields[value] = forms.ChoiceField(
+                label=kinds.get(value).label,
                 choices=NotificationPreference.Mode.choices,
                 widget=forms.RadioSelect,
-                initial=modes[kind.value],
+                initial=mode,
             )
 
 

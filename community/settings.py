@@ -249,6 +249,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qa.tasks.followup_remind",
         "schedule": 60 * 60,
     },
+    # The moderators' digest of the ISO week that ended on Monday 00:00 UTC. Hourly, not
+    # weekly: the outbox row is keyed by the week and the moderator, so every run after
+    # the first writes nothing, and a beat that was down on Monday (a missed or late run)
+    # or a moderator who joined since is caught up within the hour.
+    "send-health-digests": {
+        "task": "community.tasks.health_digests_send",
+        "schedule": 60 * 60,
+    },
 }
 CELERY_TIMEZONE = "UTC"
 

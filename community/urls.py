@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("mentoring.urls")),
     path("", include("moderation.urls")),
     path("members/<str:username>/", views.member_profile, name="member-profile"),
+    path("staff/health/", include("community.health_views")),
     path("healthz", health.healthz, name="healthz"),
     # The language switcher: Django's view, which also saves a signed-in member's choice;
     # listed before Django's own URLs so that it is the one /i18n/setlang/ reaches.

@@ -24,15 +24,23 @@ def default_mode(kind: str) -> str:
 
 
 def preference_modes(*, user: User) -> dict[str, str]:
-    """Every kind a member chooses for, with their mode (their choice, else the default)."""
+    """Every kind offered to the member, with their mode (their choice, else the
+    default)."""
     chosen = dict(user.notification_preferences.values_list("kind", "mode"))
-    return {kind.value: chosen.get(kind.value, kind.default_mode) for kind in kinds.choosable()}
+    return {kind.value: chosen.get(kind.value, kind.default_mode) for kind in kinds.choosable(user)}
 
 
 @transaction.atomic
 def preferences_set(*, user: User, modes: dict[str, str]) -> dict[str, str]:
-    """Set the member's mode for the kinds given; unknown kinds or modes are refused."""
-    known = kinds.choosable_values()
+    """Set the member's mode for the kinds given; unknown kinds or modes are refused, and
+    so are kinds not offered to the member (Kind.audience), except "off": that is what
+    they have already, so it is accepted and nothing is written ("everything off" works
+    for every member)."""
+    known = kinds.choosable_values(user)
+    not_offered = set(kinds.choosable_values()) - set(known)
+    modes = {
+        kind: mode for kind, mode in modes.items() if not (kind in not_offered and mode == Mode.OFF)
+    }
     errors = {
         kind: f"Unknown kind; use one of {', '.join(known)}." for kind in modes if kind not in known
     }
@@ -61,6 +69,8 @@ def unsubscribe_read(token: str) -> tuple[User, str]:
     """The member and kind a token names; BadSignature (a ValueError) when it is forged."""
     data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     kind = data.get("k") if isinstance(data, dict) else None
+    # Every kind, not only those offered to the member now: a link mailed to a moderator
+    # still works once they no longer moderate.
     if kind not in (*kinds.choosable_values(), DIGEST):
         raise signing.BadSignature("Unknown kind.")
     user = User.objects.filter(pk=data.get("u")).first()
