@@ -42,10 +42,10 @@ TEXT = "#1b1f24"
 MUTED = "#4a5560"
 GRID = "#c9d1d9"
 
-WIDTH = 560
-HEIGHT = 280
+WIDTH = 480
+HEIGHT = 260
 EMPTY_HEIGHT = 120
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 32, 48
 FONT_SIZE = 13
 MAX_X_LABELS = 7
 MAX_Y_TICKS = 5
@@ -177,12 +177,15 @@ class _Scale:
 
     def label(self, tick: float) -> str:
         decimals = 0 if float(tick).is_integer() else 1
-        number = number_format(tick, decimal_pos=decimals)
+        return number_format(tick, decimal_pos=decimals)
+
+    def unit(self) -> str:
+        """What the numbers on the axis count, written once above it."""
         if self.suffix == "h":
-            return _("%(number)s h") % {"number": number}
+            return _("Hours")
         if self.suffix == "min":
-            return _("%(number)s min") % {"number": number}
-        return number
+            return _("Minutes")
+        return ""
 
     def y(self, value: float) -> float:
         plot = HEIGHT - TOP - BOTTOM
@@ -214,6 +217,8 @@ def _text(x: float, y: float, text: str, *, anchor: str = "middle", fill: str = 
 
 def _y_axis(scale: _Scale) -> SafeString:
     parts = []
+    if scale.unit():
+        parts.append(_text(8, 18, scale.unit(), anchor="start", fill=MUTED))
     for tick in scale.ticks():
         y = scale.y(tick * scale.divisor)
         parts.append(
@@ -244,8 +249,29 @@ def _x_axis(labels: Sequence[str]) -> SafeString:
     ]
     for index, label in enumerate(labels):
         if index % every == 0:
-            parts.append(_text(_x(index, len(labels)), HEIGHT - BOTTOM + 18, label, fill=MUTED))
+            parts.append(_x_label(_x(index, len(labels)), label))
     return _join(parts)
+
+
+def _x_label(x: float, label: str) -> SafeString:
+    """A label under the axis; a long one of several words on two lines, so that
+    neighbours do not run into each other."""
+    y = HEIGHT - BOTTOM + 18
+    words = label.split()
+    if len(label) <= 8 or len(words) < 2:
+        return _text(x, y, label, fill=MUTED)
+    # Break at the space nearest the middle.
+    cut = min(range(1, len(words)), key=lambda at: abs(len(" ".join(words[:at])) - len(label) / 2))
+    return format_html(
+        '<text x="{x}" y="{y}" text-anchor="middle" fill="{fill}" font-size="{size}">'
+        '<tspan x="{x}">{first}</tspan><tspan x="{x}" dy="1.15em">{second}</tspan></text>',
+        x=_n(x),
+        y=_n(y),
+        fill=MUTED,
+        size=FONT_SIZE,
+        first=" ".join(words[:cut]),
+        second=" ".join(words[cut:]),
+    )
 
 
 def _marker(shape: str, x: float, y: float, fill: str, tooltip: str) -> SafeString:
@@ -405,16 +431,22 @@ def _change(latest: float, previous: float, *, seconds: bool) -> str:
 
 
 def series_summary(weeks: Sequence[dt.date], series: Sequence[Series], *, seconds: bool) -> str:
-    """One sentence for a weekly chart: each series' value in the latest week and its
-    change from the week before; "No data in this range." when there is none."""
-    if not weeks or not any(value is not None for _label, values in series for value in values):
+    """One sentence for a weekly chart: each series' value in the latest week that has
+    one and its change from the week before; "No data in this range." when none has."""
+    filled = [
+        index
+        for index in range(len(weeks))
+        if any(index < len(values) and values[index] is not None for _label, values in series)
+    ]
+    if not filled:
         return _("No data in this range") + "."
+    latest_index = filled[-1]
     parts = []
     for label, values in series:
-        latest = values[-1] if values else None
-        previous = values[-2] if len(values) > 1 else None
+        latest = values[latest_index] if latest_index < len(values) else None
+        previous = values[latest_index - 1] if 0 < latest_index <= len(values) else None
         if latest is None:
-            parts.append(_("%(series)s no value") % {"series": label})
+            parts.append(_("%(series)s no data") % {"series": label})
             continue
         shown = format_duration(latest) if seconds else format_count(latest)
         if previous is None:
@@ -429,7 +461,7 @@ def series_summary(weeks: Sequence[dt.date], series: Sequence[Series], *, second
                 }
             )
     return _("Week of %(week)s: %(figures)s.") % {
-        "week": format_week(weeks[-1]),
+        "week": format_week(weeks[latest_index]),
         "figures": "; ".join(parts),
     }
 

@@ -37,6 +37,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.notifications import kinds
@@ -208,9 +209,9 @@ class SimulationConfig:
     """The community to simulate. `start` None: see default_start."""
 
     days: int = 30
-    mentors: int = 6
-    newcomers: int = 40
-    questions_per_day: float = 12.0
+    mentors: int = 8
+    newcomers: int = 80
+    questions_per_day: float = 10.0
     mentor_capacity: int = 2
     reply_hours: float = 1.0
     seed: int = 1
@@ -221,23 +222,23 @@ class SimulationConfig:
     def check(self) -> None:
         """Raise ValueError naming the first setting out of range."""
         if not 1 <= self.days <= 400:
-            raise ValueError("days is 1 to 400.")
+            raise ValueError(_("days is 1 to 400."))
         if not 0 <= self.mentors <= 500:
-            raise ValueError("mentors is 0 to 500.")
+            raise ValueError(_("mentors is 0 to 500."))
         if not 1 <= self.newcomers <= 10_000:
-            raise ValueError("newcomers is 1 to 10,000.")
+            raise ValueError(_("newcomers is 1 to 10,000."))
         if not 0 < self.questions_per_day <= 2_000:
-            raise ValueError("questions_per_day is above 0, at most 2,000.")
+            raise ValueError(_("questions_per_day is above 0, at most 2,000."))
         if not 1 <= self.mentor_capacity <= 5:
-            raise ValueError("mentor_capacity is 1 to 5.")
+            raise ValueError(_("mentor_capacity is 1 to 5."))
         if not 0 < self.reply_hours <= 24 * 14:
-            raise ValueError("reply_hours is above 0, at most two weeks.")
+            raise ValueError(_("reply_hours is above 0, at most two weeks."))
         if not PREFIX_RE.match(self.prefix):
-            raise ValueError("prefix is 1 to 12 lower case letters, digits or -.")
+            raise ValueError(_("prefix is 1 to 12 lower case letters, digits or -."))
         if not 1 <= self.timer_minutes <= 24 * 60:
-            raise ValueError("timer_minutes is 1 to 1,440.")
+            raise ValueError(_("timer_minutes is 1 to 1,440."))
         if self.start is not None and timezone.is_naive(self.start):
-            raise ValueError("start is an aware datetime.")
+            raise ValueError(_("start is an aware datetime."))
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,7 @@ def free_prefix(base: str = "sim") -> str:
         prefix = base if number == 1 else f"{base}{number}"
         if not prefix_taken(prefix):
             return prefix
-    raise ValueError("No free prefix; give one.")
+    raise ValueError(_("No free prefix; give one."))
 
 
 def prefix_taken(prefix: str) -> bool:
@@ -426,15 +427,18 @@ class Simulation:
     def run(self) -> SimulationResult:
         if prefix_taken(self.config.prefix):
             raise ValueError(
-                f"Members or tags named {self.config.prefix}-... exist already; "
-                "choose another prefix."
+                _("Members or tags named %(prefix)s-... exist already; choose another prefix.")
+                % {"prefix": self.config.prefix}
             )
         latest = latest_activity()
         if latest is not None and latest >= self.since:
             raise ValueError(
-                f"The database has activity at {latest:%Y-%m-%d %H:%M} UTC, after the start; "
-                "the timers would act on it before it happened. Start later (leave the start "
-                "out to have it chosen), or use a fresh database."
+                _(
+                    "The database has activity at %(latest)s UTC, after the start; the timers "
+                    "would act on it before it happened. Start later (leave the start out to "
+                    "have it chosen), or use a fresh database."
+                )
+                % {"latest": f"{latest:%Y-%m-%d %H:%M}"}
             )
         started = time.perf_counter()
         with simulated_time(self.clock):

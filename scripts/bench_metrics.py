@@ -6,7 +6,7 @@ Recreates its own PostgreSQL database (--database-url, by default
 postgres://postgres@127.0.0.1:54329/community_bench_metrics; only a database whose name
 has "bench" in it is ever dropped), migrates it, and writes a year of community straight
 into the tables with INSERT ... SELECT over generate_series (no Python per row): the
-threads spread over 365 days, ~50,000 members (one per 20 threads), a third of the
+threads spread over 365 days, ~50,000 members (one per 20 threads), a tenth of the
 questions by members in their first month; ~70% of the threads answered by others at
 delays from a minute to days, ~40% with an accepted answer, ~20% with comments, ~10%
 claimed by mentors (some claims expired or released, most rated), offers (some
@@ -88,6 +88,19 @@ def _arguments() -> argparse.Namespace:
         action="store_true",
         help="then create PROPOSED_INDEXES and measure again",
     )
+    parser.add_argument("--jit-off", action="store_true", help="then measure again with jit off")
+    parser.add_argument(
+        "--experiments",
+        action="store_true",
+        help="then time the main aggregate by hand-written SQL: moments computed once, and "
+        "denormalized columns (adds columns to the bench database)",
+    )
+    parser.add_argument(
+        "--case-budget",
+        type=float,
+        default=180,
+        help="seconds after which a case stops taking more runs",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="measure the database as it is, without recreating"
     )
@@ -96,6 +109,8 @@ def _arguments() -> argparse.Namespace:
 
 
 ARGS = _arguments()
+if ARGS.runs < 1 or ARGS.threads < 1_000:
+    sys.exit("Give --runs 1 or more and --threads 1000 or more.")
 if "bench" not in urlsplit(ARGS.database_url).path:
     sys.exit("The benchmark drops and recreates its database: give one with 'bench' in its name.")
 os.environ["DATABASE_URL"] = ARGS.database_url
@@ -249,7 +264,7 @@ def generate(threads: int) -> dict[str, int]:
             },
             f"FROM generate_series(1, {mentors}) AS m, generate_series(0, 2) AS k",
         ),
-        # The plan of each thread: when, by whom (a third by members in their first
+        # The plan of each thread: when, by whom (a tenth by members in their first
         # month), how it went.
         f"""CREATE TEMP TABLE bench_plan ON COMMIT DROP AS
             SELECT q, created_at, author, answers, accepted, commented, claimed,
@@ -258,9 +273,9 @@ def generate(threads: int) -> dict[str, int]:
                    first_wait
             FROM (
               SELECT q, created_at,
-                     -- a third by members who joined in the month before, the others
-                     -- by any member who had joined
-                     CASE WHEN random() < 1.0 / 3
+                     -- a tenth by members who joined in the month before (a few
+                     -- questions each), the others by any member who had joined
+                     CASE WHEN random() < 0.1
                           THEN greatest(1, joined - floor(random() * {month})::int)
                           ELSE 1 + floor(random() * joined)::int END AS author,
                      CASE WHEN r_answer < 0.70
@@ -517,9 +532,18 @@ class Case:
     asker: str | None = None
     threads: int = 0
     times: list[float] = field(default_factory=list)
-    slowest: Query | None = None
-    queries: int = 0
+    queries: list[Query] = field(default_factory=list)  # of the last run
     plan: str = ""
+
+
+@dataclass
+class Variant:
+    """One way the database is set up for a round of the cases."""
+
+    name: str
+    cases: list[Case]
+    note: str = ""
+    sql: list[str] = field(default_factory=list)  # what was run to set it up
 
 
 @contextmanager
@@ -537,25 +561,40 @@ def captured(into: list[Query]) -> Iterator[None]:
         yield
 
 
-def plan_summary(query: Query) -> str:
-    """The top node of EXPLAIN (ANALYZE) of a query: its type, time and rows."""
+def explained(sql: str, params: Any = None) -> dict[str, Any]:
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query.sql, query.params)
-        explained = cursor.fetchone()[0]
-    top = explained[0]
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        return cursor.fetchone()[0][0]
+
+
+def plan_summary(query: Query) -> str:
+    """The top node of EXPLAIN (ANALYZE) of a query: its type, time and rows, the
+    correlated subplans under it, and the JIT compilation time."""
+    top = explained(query.sql, query.params)
     node = top["Plan"]
+    subplans = 0
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        subplans += current.get("Subplan Name", "").startswith("SubPlan")
+        stack.extend(current.get("Plans", []))
+    jit = top.get("JIT", {}).get("Timing", {}).get("Total")
     return (
-        f"{node['Node Type']}, {node['Actual Total Time']:.0f} ms, "
-        f"{node['Actual Rows']} row(s); planning {top['Planning Time']:.1f} ms, "
-        f"execution {top['Execution Time']:.0f} ms"
+        f"{node['Node Type']} {node['Actual Total Time']:,.0f} ms, "
+        f"{subplans} subplans per row; "
+        + (f"JIT {jit:,.0f} ms; " if jit else "no JIT; ")
+        + f"execution {top['Execution Time']:,.0f} ms"
     )
 
 
-def measure(cases: list[Case], *, until: dt.datetime, runs: int) -> None:
+def measure(cases: list[Case], *, until: dt.datetime) -> None:
+    """Each case ARGS.runs times, or fewer once its runs took ARGS.case_budget seconds
+    (one at least), so a slow case does not make the run endless."""
     for case in cases:
         since = until - dt.timedelta(days=case.days)
         case.times = []
-        for _run in range(runs):
+        spent = 0.0
+        while len(case.times) < ARGS.runs and (not case.times or spent < ARGS.case_budget):
             queries: list[Query] = []
             start = time.perf_counter()
             with captured(queries):
@@ -566,17 +605,18 @@ def measure(cases: list[Case], *, until: dt.datetime, runs: int) -> None:
                     asker=case.asker,  # type: ignore[arg-type]
                     now=until,
                 )
-            case.times.append((time.perf_counter() - start) * 1000)
+            elapsed = time.perf_counter() - start
+            spent += elapsed
+            case.times.append(elapsed * 1000)
             case.threads = int(health.figure("threads").value or 0)
-            case.queries = len(queries)
-            # The plan shown is that of the last run's slowest query.
-            slowest = max(queries, key=lambda q: q.ms)
-        case.slowest = slowest
+            case.queries = queries
+        slowest, *runners_up = sorted(case.queries, key=lambda q: -q.ms)[:4]
         case.plan = plan_summary(slowest)
         print(
-            f"{case.name}: {case.threads:,} threads, median {statistics.median(case.times):.0f} "
-            f"ms, max {max(case.times):.0f} ms, {case.queries} queries; slowest query "
-            f"{slowest.ms:.0f} ms: {case.plan}",
+            f"{case.name}: {case.threads:,} threads, {len(case.times)} runs, median "
+            f"{statistics.median(case.times):,.0f} ms, max {max(case.times):,.0f} ms, "
+            f"{len(case.queries)} queries; slowest {slowest.ms:,.0f} ms: {case.plan}; "
+            f"next: {', '.join(f'{q.ms:,.0f}' for q in runners_up)} ms",
             flush=True,
         )
 
@@ -601,65 +641,197 @@ def create_proposed_indexes() -> dict[str, float]:
             start = time.perf_counter()
             cursor.execute(statement)
             seconds[name] = time.perf_counter() - start
-        cursor.execute("ANALYZE qa_answer, qa_comment, mentoring_claim")
+        cursor.execute("VACUUM ANALYZE qa_answer, qa_comment, mentoring_claim, qa_question")
     return seconds
+
+
+# --- Experiments: the same figures by hand-written SQL ----------------------------------
+#
+# What the main aggregate would cost if each thread's first moments were computed once
+# (four correlated subqueries, not the two dozen the ORM's repeated expressions give),
+# and if they were columns of qa_question kept by the services. Both answer the overall
+# counts and percentiles and the weekly rows in one pass (GROUPING SETS).
+
+FIRST_MOMENTS = """
+    (SELECT a.created_at FROM qa_answer a WHERE NOT a.hidden AND a.question_id = q.id
+        AND a.author_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_answer_at,
+    (SELECT c.created_at FROM qa_comment c WHERE NOT c.hidden AND c.question_id = q.id
+        AND c.author_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_question_comment_at,
+    (SELECT c.created_at FROM qa_comment c JOIN qa_answer a ON c.answer_id = a.id
+        WHERE NOT c.hidden AND NOT a.hidden AND a.question_id = q.id
+        AND c.author_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_answer_comment_at,
+    (SELECT m.created_at FROM mentoring_claim m WHERE m.question_id = q.id
+        AND m.mentor_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_claim_at"""
+FIGURES = """
+    date_trunc('week', created_at AT TIME ZONE 'UTC') AS week, count(*) AS threads,
+    count(*) FILTER (WHERE first_response_at IS NOT NULL) AS responded,
+    count(*) FILTER (WHERE first_claim_at IS NOT NULL) AS claimed,
+    count(*) FILTER (WHERE accepted_at IS NOT NULL) AS accepted,
+    count(*) FILTER (WHERE created_at < %(until)s - interval '7 days' AND (first_answer_at
+        IS NULL OR first_answer_at > created_at + interval '7 days')) AS unanswered,
+    count(*) FILTER (WHERE first_response_at <= created_at + interval '24 hours') AS within_24h,
+    count(*) FILTER (WHERE first_response_at <= created_at + interval '72 hours') AS within_72h,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at)),
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at)),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_claim_at - created_at)),
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_claim_at - created_at)),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - created_at)),
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - created_at))"""
+RANGE = "NOT q.hidden AND q.created_at >= %(since)s AND q.created_at < %(until)s"
+COMPUTED_ONCE_SQL = f"""
+WITH moments AS MATERIALIZED (
+    SELECT q.created_at, q.accepted_at, {FIRST_MOMENTS}
+    FROM qa_question q WHERE {RANGE}
+), threads AS (
+    SELECT *, LEAST(first_answer_at, first_question_comment_at, first_answer_comment_at,
+                    first_claim_at) AS first_response_at
+    FROM moments
+)
+SELECT {FIGURES} FROM threads GROUP BY GROUPING SETS ((), (1))"""  # noqa: S608
+DENORMALIZED_SQL = f"""
+SELECT {FIGURES} FROM qa_question q WHERE {RANGE} GROUP BY GROUPING SETS ((), (1))"""  # noqa: S608
+# The columns the denormalization adds, filled here from the same subqueries; in the
+# application answer_post, comment_post and claim_create would set them when NULL (one
+# conditional UPDATE each), and moderation recompute them after hiding or restoring.
+DENORMALIZED_COLUMNS = """ALTER TABLE qa_question
+    ADD COLUMN IF NOT EXISTS first_answer_at timestamptz,
+    ADD COLUMN IF NOT EXISTS first_claim_at timestamptz,
+    ADD COLUMN IF NOT EXISTS first_response_at timestamptz"""
+DENORMALIZE = [
+    DENORMALIZED_COLUMNS,
+    f"""UPDATE qa_question AS target SET first_answer_at = m.first_answer_at,
+        first_claim_at = m.first_claim_at,
+        first_response_at = LEAST(m.first_answer_at, m.first_question_comment_at,
+                                  m.first_answer_comment_at, m.first_claim_at)
+    FROM (SELECT q.id, {FIRST_MOMENTS} FROM qa_question q) AS m
+    WHERE m.id = target.id""",  # noqa: S608
+    "VACUUM ANALYZE qa_question",
+]
+
+
+@dataclass
+class Experiment:
+    name: str
+    times: dict[int, list[float]] = field(default_factory=dict)  # days -> ms
+
+
+def experiment(name: str, sql: str, until: dt.datetime) -> Experiment:
+    """EXPLAIN ANALYZE's execution time of the SQL for 30, 90 and 365 days, three
+    times each."""
+    result = Experiment(name)
+    for days in (30, 90, 365):
+        params = {"since": until - dt.timedelta(days=days), "until": until}
+        result.times[days] = [explained(sql, params)["Execution Time"] for _run in range(3)]
+        print(
+            f"{name}, {days} days: median {statistics.median(result.times[days]):,.0f} ms",
+            flush=True,
+        )
+    return result
 
 
 # --- The report ------------------------------------------------------------------------
 
 
 def table(cases: list[Case]) -> list[str]:
-    rows = ["| case | threads | median | max | queries | slowest query: top plan node |"]
-    rows.append("|---|---|---|---|---|---|")
+    rows = [
+        "| case | threads | runs | median | max | queries | slowest query (last run): "
+        "top plan node |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for case in cases:
         median, worst = statistics.median(case.times), max(case.times)
         mark = "" if worst < TARGET_MS else " **over 1 s**"
         rows.append(
-            f"| {case.name} | {case.threads:,} | {median:,.0f} ms | {worst:,.0f} ms{mark} "
-            f"| {case.queries} | {case.plan} |"
+            f"| {case.name} | {case.threads:,} | {len(case.times)} | {median:,.0f} ms "
+            f"| {worst:,.0f} ms{mark} | {len(case.queries)} | {case.plan} |"
         )
     return rows
+
+
+def load() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 def write_report(
     data: dict[str, int],
     generated_s: float,
-    before: list[Case],
-    after: list[Case] | None,
-    index_seconds: dict[str, float],
+    variants: list[Variant],
+    experiments: list[Experiment],
+    loads: tuple[str, str],
 ) -> None:
     intro = textwrap.fill(
-        f"`community_health` (not the cached one) on PostgreSQL 15, in-process, {ARGS.runs} "
-        f"runs per case, `now` the end of the range: {data['threads']:,} public threads "
-        f"over {DAYS} days, {data['users']:,} members (a third of the questions by members "
+        f"`community_health` (not the cached one) on PostgreSQL 15, in-process, up to "
+        f"{ARGS.runs} runs per case (fewer once a case has taken {ARGS.case_budget} s), `now` "
+        f"the end of the range: {data['threads']:,} public threads "
+        f"over {DAYS} days, {data['users']:,} members (a tenth of the questions by members "
         f"in their first month), {data['qa_answer']:,} answers (70% of the threads "
         f"answered by others, from a minute to days later; 40% with an accepted answer), "
         f"{data['qa_comment']:,} comments, {data['mentoring_claim']:,} claims by "
         f"{data['mentors']:,} mentors, {data['mentoring_offer']:,} offers, "
         f"{data['qa_question_tags']:,} thread tags over {data['tags']} tags, written by "
-        f"`INSERT ... SELECT generate_series` in {generated_s:.0f} s and vacuumed and "
-        f"analysed. The machine: 2 cores shared with other work. The target is under "
-        f"1 s for every case.",
+        f"`INSERT ... SELECT generate_series` in {generated_s:.0f} s, then vacuumed and "
+        f"analysed. The machine: 2 cores shared with other work, load average "
+        f"{loads[0]} at the start of the measurements and {loads[1]} at the end. The "
+        f"target is under 1 s for every case.",
         width=88,
     )
-    lines = [HEADING, "", intro, "", "```sh", ".venv/bin/python scripts/bench_metrics.py"]
-    if after is not None:
-        lines[-1] += " --with-indexes"
-    lines += ["```", "", "With the migrations' indexes:", "", *table(before), ""]
-    if after is not None:
-        created = ", ".join(f"{name} {s:.0f} s" for name, s in index_seconds.items())
+    flags = "".join(
+        flag
+        for flag, on in (
+            (" --with-indexes", ARGS.with_indexes),
+            (" --jit-off", ARGS.jit_off),
+            (" --experiments", ARGS.experiments),
+        )
+        if on
+    )
+    lines = [
+        HEADING,
+        "",
+        intro,
+        "",
+        "```sh",
+        f".venv/bin/python scripts/bench_metrics.py{flags}",
+        "```",
+        "",
+    ]
+    for variant in variants:
+        lines += [f"{variant.name}:", ""]
+        if variant.note:
+            lines += [textwrap.fill(variant.note, width=88), ""]
+        if variant.sql:
+            lines += ["```sql", *(f"{statement};" for statement in variant.sql), "```", ""]
+        lines += [*table(variant.cases), ""]
+    if experiments:
         lines += [
             textwrap.fill(
-                "With the proposed indexes (each first-response subquery then reads the "
-                f"first entries of one index, in created_at order; built in: {created}):",
+                "The main aggregate by hand-written SQL (EXPLAIN ANALYZE's execution time, "
+                "median of 3, jit off"
+                + (", with the proposed indexes" if ARGS.with_indexes else "")
+                + "): each thread's first "
+                "moments computed once (a materialized CTE, four correlated subqueries per "
+                "thread), and read from columns of qa_question (the denormalization: "
+                "`first_answer_at`, `first_claim_at`, `first_response_at` beside "
+                "`accepted_at`). Both give the overall figures and the weekly rows in one "
+                "pass (GROUPING SETS), where the ORM's two queries re-run every subquery "
+                "for each expression that uses it.",
                 width=88,
             ),
             "",
-            "```sql",
-            *(f"{statement};" for statement in PROPOSED_INDEXES.values()),
-            "```",
+            "| SQL | 30 days | 90 days | 365 days |",
+            "|---|---|---|---|",
+            *(
+                "| "
+                + e.name
+                + " | "
+                + " | ".join(f"{statistics.median(e.times[d]):,.0f} ms" for d in (30, 90, 365))
+                + " |"
+                for e in experiments
+            ),
             "",
-            *table(after),
+            "```sql",
+            DENORMALIZED_COLUMNS + ";",
+            "```",
             "",
         ]
     lines += [f"Last run: {dt.date.today().isoformat()}.", ""]
@@ -682,11 +854,10 @@ def main() -> None:
         print("Migrated; writing the community...", flush=True)
         generate_start = time.perf_counter()
         data = generate(ARGS.threads)
+        generated = time.perf_counter() - generate_start
+        print(f"Written in {generated:.0f} s: {data}", flush=True)
     else:
-        generate_start = time.perf_counter()
-        data = {"threads": ARGS.threads}
-    generated = time.perf_counter() - generate_start
-    print(f"Written in {generated:.0f} s: {data}", flush=True)
+        data, generated = {"threads": ARGS.threads}, 0.0
     with connection.cursor() as cursor:
         cursor.execute(f"SET statement_timeout = '{ARGS.timeout}s'")
         cursor.execute("SELECT date_trunc('hour', max(created_at)) + interval '1 hour' "
@@ -697,16 +868,47 @@ def main() -> None:
             "GROUP BY t.slug ORDER BY count(*) DESC, t.slug LIMIT 1"
         )
         popular = cursor.fetchone()[0]
-    before = the_cases(popular)
-    measure(before, until=until, runs=ARGS.runs)
-    after, index_seconds = None, {}
+    start_load = load()
+    variants = [Variant("With the migrations' indexes", the_cases(popular))]
+    measure(variants[0].cases, until=until)
     if ARGS.with_indexes:
-        index_seconds = create_proposed_indexes()
-        print(f"Proposed indexes created: {index_seconds}", flush=True)
-        after = the_cases(popular)
-        measure(after, until=until, runs=ARGS.runs)
+        built = create_proposed_indexes()
+        print(f"Proposed indexes built: {built}", flush=True)
+        variants.append(
+            Variant(
+                "With the proposed indexes",
+                the_cases(popular),
+                "Built in "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in built.items())
+                + ". Each first-response subquery then reads the first entries of one "
+                "index in created_at order, without the table.",
+            )
+        )
+        variants[-1].sql = list(PROPOSED_INDEXES.values())
+        measure(variants[-1].cases, until=until)
+    if ARGS.jit_off:
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        variants.append(
+            Variant(
+                "Then with jit off (`SET jit = off` for the session; for the application "
+                "`OPTIONS: {'options': '-c jit=off'}` or `ALTER ROLE ... SET jit = off`)",
+                the_cases(popular),
+            )
+        )
+        measure(variants[-1].cases, until=until)
+    experiments = []
+    if ARGS.experiments:
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        experiments.append(experiment("moments computed once", COMPUTED_ONCE_SQL, until))
+        with connection.cursor() as cursor:
+            for statement in DENORMALIZE:
+                cursor.execute(statement)
+        experiments.append(experiment("denormalized columns", DENORMALIZED_SQL, until))
+    end_load = load()
     if not ARGS.no_report and not ARGS.keep:
-        write_report(data, generated, before, after, index_seconds)
+        write_report(data, generated, variants, experiments, (start_load, end_load))
     print(f"Took {time.perf_counter() - started:.0f} s.")
 
 

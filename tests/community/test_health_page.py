@@ -455,7 +455,7 @@ def test_a_chart_is_an_image_named_by_its_title_and_desc():
         '<desc id="c1-desc">Week of March 9, 2026: p50 2 h, up 1 h on the week before.</desc>'
         in svg
     )
-    assert 'viewBox="0 0 560 280" width="100%"' in svg
+    assert 'viewBox="0 0 480 260" width="100%"' in svg
     assert not re.search(r"\sstyle\s*=", svg)
 
 
@@ -466,6 +466,17 @@ def test_none_leaves_a_gap_in_the_line():
     lines = re.findall(r"<polyline ", svg)
     assert len(lines) == 1
     assert svg.count("<circle ") == 3 + 1  # three points and the legend's marker
+
+
+def test_the_summary_is_of_the_latest_week_with_a_value():
+    series = [("p50", [3600.0, 7200.0, 5400.0, None]), ("p90", [None, None, 9000.0, None])]
+    svg = charts.line_chart("Late", WEEKS, series)
+
+    # The last week has no value yet: the summary is of the week before it.
+    assert (
+        "Week of March 16, 2026: p50 1 h 30 min, down 30 min on the week before; p90 2 h 30 min."
+        in svg
+    )
 
 
 def test_series_differ_by_dash_and_marker_not_only_colour():
@@ -514,10 +525,20 @@ def test_the_axis_is_in_minutes_below_two_hours_else_in_hours():
     minutes = charts.line_chart("M", WEEKS[:2], [("p50", [600.0, 7199.0])], "seconds")
     hours = charts.line_chart("H", WEEKS[:2], [("p50", [600.0, 7200.0])], "seconds")
 
-    assert ">120 min</text>" in minutes
-    assert " h</text>" not in minutes
-    assert ">2 h</text>" in hours
-    assert " min</text>" not in hours
+    assert ">Minutes</text>" in minutes
+    assert ">120</text>" in minutes  # 0, 30, 60, 90, 120 minutes
+    assert ">90</text>" in minutes
+    assert ">Hours</text>" not in minutes
+    assert ">Hours</text>" in hours
+    assert ">2</text>" in hours
+    assert ">Minutes</text>" not in hours
+
+
+def test_a_long_category_label_takes_two_lines():
+    svg = charts.category_bar_chart("Ages", ["Under 1 day", "7 to 30 days"], [("Open", [1, 2])])
+
+    assert re.search(r'<tspan x="[\d.]+">Under</tspan><tspan x="[\d.]+" dy="1.15em">1 day<', svg)
+    assert re.search(r'<tspan x="[\d.]+">7 to 30</tspan><tspan x="[\d.]+" dy="1.15em">days<', svg)
 
 
 @pytest.mark.parametrize(
