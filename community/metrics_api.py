@@ -140,7 +140,7 @@ class AgeBucketOutput(serializers.Serializer):
     threads = serializers.IntegerField()
 
 
-class UnservedTagOutput(serializers.Serializer):
+class HealthUnservedTagOutput(serializers.Serializer):
     tag = serializers.CharField()
     threads = serializers.IntegerField()
     mentors = serializers.IntegerField()
@@ -160,7 +160,7 @@ class CommunityMetricsOutput(serializers.Serializer):
     figures = FigureOutput(many=True)
     weeks = WeekOutput(many=True)
     open_by_age = AgeBucketOutput(many=True)
-    unserved_tags = UnservedTagOutput(many=True)
+    unserved_tags = HealthUnservedTagOutput(many=True)
     ratings = RatingOutput(many=True)
 
 
