@@ -35,7 +35,9 @@ def claims_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     counts = {"replied": 0, "completed": 0, "expired": 0}
-    for claim in Claim.objects.filter(state=Claim.State.ACTIVE).select_related("question"):
+    for claim in (
+        Claim.objects.filter(state=Claim.State.ACTIVE).select_related("question").order_by("pk")
+    ):
         with transaction.atomic():
             claim = Claim.objects.select_for_update().get(pk=claim.pk)
             if claim.state != Claim.State.ACTIVE:
@@ -80,7 +82,7 @@ def offers_apply_timers(*, now: dt.datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     window = now - dt.timedelta(hours=settings.MENTORING_OFFER_WINDOW_HOURS)
-    waiting = threads_waiting().filter(created_at__gte=window).order_by("created_at")
+    waiting = threads_waiting().filter(created_at__gte=window).order_by("created_at", "pk")
     counts = {"wave1": 0, "wave2": 0}
     offered = Offer.objects.filter(question=OuterRef("pk"))
     for question in mentoring_threads(waiting.exclude(Exists(offered)), now=now):
@@ -115,7 +117,7 @@ def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
         .exclude(claims__isnull=False)
         .select_related("author")
     )
-    fresh = recent.filter(mentoring_escalation__isnull=True).order_by("created_at")
+    fresh = recent.filter(mentoring_escalation__isnull=True).order_by("created_at", "pk")
     for question in mentoring_threads(fresh, now=now):
         eligible = len(mentor_matches(question=question, now=now, wave=2))
         if eligible < settings.MENTORING_FEW_MENTORS:
@@ -129,7 +131,7 @@ def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
     stale = Escalation.objects.filter(
         question__in=recent.filter(created_at__lte=now - retag_after), retag_asked_at__isnull=True
-    ).select_related("question")
+    ).select_related("question").order_by("pk")
     for escalation in stale:
         with transaction.atomic():
             if not Escalation.objects.filter(pk=escalation.pk, retag_asked_at__isnull=True).update(
