@@ -116,13 +116,8 @@ def health_report(*, week_start: dt.date, now: dt.datetime | None = None) -> Hea
 def waiting() -> QuerySet[Question]:
     """Open public threads with no human response yet: no answer, comment or claim by
     anyone but the asker."""
-    # The four moments threads_with_responses annotates, none of them set.
-    no_response = Q(
-        first_answer_at__isnull=True,
-        first_question_comment_at__isnull=True,
-        first_answer_comment_at__isnull=True,
-        first_claim_at__isnull=True,
-    )
+    # None of the moments of a first response set.
+    no_response = Q(**{f"{moment}__isnull": True for moment in metrics.RESPONSE_MOMENTS})
     return metrics.threads_with_responses().filter(no_response, status=Question.Status.OPEN)
 
 

@@ -37,17 +37,17 @@ def _seconds(value: float | int | None) -> dt.timedelta | None:
 def wait_estimate(*, now: dt.datetime | None = None) -> WaitEstimate:
     """The first-response times of the threads asked in the last 30 days.
 
-    From metrics.cached_community_health: the window ends at the start of the current
+    From metrics.cached_response_times: the window ends at the start of the current
     minute, so every page in that minute shares one cache entry (no query once cached).
     The percentiles are over the threads that had a response; `asked` says how many
     were asked in all, those still waiting included."""
     until = (now or timezone.now()).replace(second=0, microsecond=0)
-    health = metrics.cached_community_health(since=until - WINDOW, until=until)
+    times = metrics.cached_response_times(since=until - WINDOW, until=until)
     return WaitEstimate(
-        asked=int(health.figure("threads").value or 0),
-        responded=int(health.figure("responded").value or 0),
-        median=_seconds(health.figure("first_response_p50").value),
-        p90=_seconds(health.figure("first_response_p90").value),
+        asked=times.threads,
+        responded=times.responded,
+        median=_seconds(times.p50),
+        p90=_seconds(times.p90),
     )
 
 

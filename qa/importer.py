@@ -68,7 +68,12 @@ from qa.models import (
     Tag,
     Vote,
 )
-from qa.services import answer_counts_refresh, search_vectors_refresh
+from qa.services import (
+    answer_counts_refresh,
+    first_questions_refresh,
+    search_vectors_refresh,
+    thread_moments_refresh,
+)
 
 BATCH_SIZE = 500
 USER_BATCH_SIZE = 2000
@@ -426,6 +431,12 @@ class Importer:
 
     def _write_questions(self, batch: list[ParsedQuestion]) -> None:
         self._tag_ids({t for q in batch for t in q.tags})
+        # Whose first question may change: the askers, and whoever asked these before.
+        askers = {q.author_id for q in batch} | set(
+            Question.objects.filter(external_id__in=[q.external_id for q in batch]).values_list(
+                "author_id", flat=True
+            )
+        )
         qids = self._upsert_questions(batch)
         self._replace_tags(batch, qids)
         left = self._threads_losing_answers(batch, qids)
@@ -433,8 +444,11 @@ class Importer:
         comments = self._upsert_comments(batch, qids, aids)
         votes = self._replace_votes(batch, qids, aids)
         self._settle_threads(batch, qids, aids)
-        # Counted as moderation counts them, also on threads whose answers moved here.
+        # Counted as moderation counts them, also on threads whose answers moved here;
+        # their first responses too.
         answer_counts_refresh(question_ids=[*qids.values(), *left])
+        thread_moments_refresh(question_ids=[*qids.values(), *left])
+        first_questions_refresh(author_ids=sorted(askers))
         search_vectors_refresh(question_ids=list(qids.values()))
 
         self.stats.questions += len(batch)

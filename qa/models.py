@@ -140,6 +140,18 @@ class Question(models.Model):
     )
     # When the accepted answer was accepted (for imported threads, when it was posted).
     accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The first public answer, and the first public comment (on the question or on a
+    # public answer), by someone other than the asker: qa.services.thread_moments_refresh
+    # keeps them. The first mentor claim by someone other than the asker: mentoring keeps
+    # it (claims are never removed). Together, the thread's first human response, read by
+    # the community health figures without a subquery per thread.
+    first_answer_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_comment_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_claim_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The asker's first question ever (the earliest, hidden ones too; the lower id at the
+    # same moment): newcomer retention counts from it. Set by question_ask, recomputed by
+    # qa.services.first_questions_refresh for imports.
+    first_of_author = models.BooleanField(default=False, editable=False)
     # The ask checklist: what the asker says they did, and the evidence the server held.
     what_i_tried = models.TextField(max_length=BODY_MAX, blank=True)
     expected = models.TextField(max_length=BODY_MAX, blank=True)
@@ -173,6 +185,25 @@ class Question(models.Model):
             models.Index(
                 fields=["-created_at"], condition=Q(answer_count=0), name="question_unanswered"
             ),
+            # The community health figures: a range of public threads read from the index
+            # alone (PostgreSQL's INCLUDE; a plain partial index elsewhere).
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "id",
+                    "author",
+                    "status",
+                    "accepted_at",
+                    "first_answer_at",
+                    "first_comment_at",
+                    "first_claim_at",
+                    "first_of_author",
+                ],
+                condition=Q(hidden=False),
+                name="question_health",
+            ),
+            # An asker's questions in time order: their first, and whether they came back.
+            models.Index(fields=["author", "created_at", "id"], name="question_by_author"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -220,7 +251,19 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        indexes = [models.Index(fields=["question", "-score", "created_at"])]
+        indexes = [
+            models.Index(fields=["question", "-score", "created_at"]),
+            # A thread's public answers and who wrote them, from the index alone: answer
+            # concentration and the first answers in the health figures.
+            models.Index(
+                fields=["question"],
+                include=["author", "created_at"],
+                condition=Q(hidden=False),
+                name="answer_public_by_thread",
+            ),
+            # A member's answers in time order: whether a new asker came back to answer.
+            models.Index(fields=["author", "created_at"], name="answer_by_author"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(hidden=True) | Q(deleted_at__isnull=True),

@@ -15,8 +15,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,6 +185,76 @@ def answer_counts_refresh(*, question_ids: Sequence[int]) -> None:
     Question.objects.filter(pk__in=question_ids).update(answer_count=Coalesce(Subquery(counted), 0))
 
 
+# Later than any real moment: stands for "none" where SQL's LEAST must skip NULLs.
+_NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def _first(posts: Any, thread: str) -> Subquery:
+    """The earliest created_at of these posts, grouped by their thread column `thread`
+    (filtered on the outer thread)."""
+    earliest = posts.order_by().values(thread).annotate(first=Min("created_at")).values("first")
+    return Subquery(earliest, output_field=DateTimeField())
+
+
+def thread_moments_refresh(*, question_ids: Sequence[int] | None = None) -> int:
+    """Set Question.first_answer_at and first_comment_at of these questions (all of them
+    for None) from their posts: the earliest public answer, and the earliest public
+    comment on the question or on a public answer, by someone other than the asker.
+
+    The one definition of those moments. Posting an answer or a comment moves them
+    forward in the same update as the thread's activity (answer_post, comment_post);
+    every other change recomputes them here: hiding, deleting or restoring a post, a
+    merge, and the importer. Returns the number of threads updated.
+    """
+    others = ~Q(author=OuterRef("author"))
+    answers = Answer.objects.filter(public(), others, question=OuterRef("pk"))
+    on_question = Comment.objects.filter(public(), others, question=OuterRef("pk"))
+    on_answers = Comment.objects.filter(
+        public(), public("answer__"), others, answer__question=OuterRef("pk")
+    )
+    never = Value(_NEVER, output_field=DateTimeField())
+    first_comment = NullIf(
+        Least(
+            Coalesce(_first(on_question, "question"), never),
+            Coalesce(_first(on_answers, "answer__question"), never),
+        ),
+        never,
+    )
+    threads = Question.objects.all()
+    if question_ids is not None:
+        threads = threads.filter(pk__in=question_ids)
+    return threads.update(
+        first_answer_at=_first(answers, "question"), first_comment_at=first_comment
+    )
+
+
+def first_questions_refresh(*, author_ids: Sequence[int] | None = None) -> int:
+    """Set Question.first_of_author for these authors' questions (everyone's for None):
+    true for each author's earliest question (hidden ones too; the lower id at the same
+    moment), false for the others. question_ask sets it as it asks; this recomputes it
+    for questions written around it (the importer). Returns the questions updated."""
+    earliest = (
+        Question.objects.filter(author=OuterRef("author"))
+        .order_by("created_at", "pk")
+        .values("pk")[:1]
+    )
+    questions = Question.objects.all()
+    if author_ids is not None:
+        questions = questions.filter(author_id__in=author_ids)
+    return questions.update(
+        first_of_author=Case(
+            When(pk=Subquery(earliest.values("pk")[:1]), then=Value(True)), default=Value(False)
+        )
+    )
+
+
+def moment_advanced(field: str, moment: dt.datetime) -> Any:
+    """An update value: the earlier of the column and `moment` (the moment when the
+    column is empty), for a first-response column that a new post may move forward."""
+    at = Value(moment, output_field=DateTimeField())
+    return Coalesce(Least(F(field), at), at)
+
+
 # --- A post's moderation state ----------------------------------------------------------
 # The one place these columns are written. Who may, why, the audit record, notifications
 # and mentors' claims are moderation's (moderation.services calls these).
@@ -193,6 +275,10 @@ def post_visibility_set(*, post: Post, hidden: bool, **fields: Any) -> None:
         setattr(post, name, value)
     if isinstance(post, Answer):
         answer_counts_refresh(question_ids=[post.question_id])
+    if isinstance(post, Answer) or (isinstance(post, Comment) and post.question_id):
+        thread_moments_refresh(question_ids=[post.question_id])  # type: ignore[list-item]
+    elif isinstance(post, Comment):
+        thread_moments_refresh(question_ids=[post.answer.question_id])  # type: ignore[union-attr]
 
 
 def question_closed_set(
@@ -245,6 +331,7 @@ def question_merge_into(*, source: Question, target: Question) -> tuple[int, int
     target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
     target.save(update_fields=["accepted_answer", "accepted_at", "status", "last_activity_at"])
     answer_counts_refresh(question_ids=[source.pk, target.pk])
+    thread_moments_refresh(question_ids=[source.pk, target.pk])
     return answers, comments
 
 
@@ -278,8 +365,12 @@ def question_ask(
     if limits:
         posting_limits_check(author=author, kind=QUESTION, body=body)
     now = timezone.now()
+    # The author's first question? Asked under the author's row lock when limited (the
+    # posting limits take it), so two first questions at once cannot both be first.
+    first_of_author = not Question.objects.filter(author=author).exists()
     question = Question.objects.create(
         author=author,
+        first_of_author=first_of_author,
         title=title,
         body=body,
         body_html=body_html,
@@ -399,8 +490,10 @@ def answer_post(*, author: User, question: Question, body: str, limits: bool = T
         created_at=now,
         updated_at=now,
     )
+    by_other = author.pk != question.author_id
+    first = {"first_answer_at": moment_advanced("first_answer_at", now)} if by_other else {}
     Question.objects.filter(pk=question.pk).update(
-        answer_count=F("answer_count") + 1, last_activity_at=now
+        answer_count=F("answer_count") + 1, last_activity_at=now, **first
     )
     notify(
         kind=qa_kinds.NEW_ANSWER,
@@ -485,7 +578,16 @@ def comment_post(
         body_html=render_markdown(body),
         created_at=now,
     )
-    Question.objects.filter(pk=thread_id).update(last_activity_at=now)
+    # A first response unless by the asker, or on an answer the public does not see (as
+    # the database has it: the caller's copy of the answer may be older).
+    first: dict[str, Any] = {}
+    if author.pk != thread.author_id:
+        advanced = moment_advanced("first_comment_at", now)
+        if answer is not None:
+            seen = Exists(Answer.objects.filter(public(), pk=answer.pk))
+            advanced = Case(When(seen, then=advanced), default=F("first_comment_at"))
+        first["first_comment_at"] = advanced
+    Question.objects.filter(pk=thread_id).update(last_activity_at=now, **first)
     payload = _event_payload(thread, author, body, f"#comment-{comment.pk}")
     thread_key = f"question:{thread.pk}"
     about = About(question=thread.pk, answer=answer.pk if answer else None, comment=comment.pk)

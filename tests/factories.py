@@ -133,3 +133,17 @@ def approved_mentor(capacity: int = 2, **changes: Any) -> User:
 def django_thread(**fields: Any) -> Any:
     """A question tagged django, the tag approved_mentor's mentors know."""
     return question(tags=[_django_tag()], **fields)
+
+
+def moments_recomputed(*threads: Any) -> None:
+    """Recompute the first-response moments of these threads (all without any), and which
+    question is each asker's first, after a test moved posts or claims in time or wrote
+    claims directly: what the services keep (tests/qa/test_thread_moments.py), from what
+    is there now."""
+    from mentoring.services import first_claims_refresh
+    from qa.services import first_questions_refresh, thread_moments_refresh
+
+    ids = [thread.pk for thread in threads] or None
+    thread_moments_refresh(question_ids=ids)
+    first_claims_refresh(question_ids=ids)
+    first_questions_refresh(author_ids=None if ids is None else [t.author_id for t in threads])

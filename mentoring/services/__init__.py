@@ -14,6 +14,7 @@ from mentoring.services.claims import (
     claim_handoff,
     claim_release,
     feedback_give,
+    first_claims_refresh,
     thread_removed,
 )
 from mentoring.services.mentorships import (
@@ -46,6 +47,7 @@ __all__ = [
     "claims_apply_timers",
     "escalations_apply",
     "feedback_give",
+    "first_claims_refresh",
     "mentor_apply",
     "mentor_approve",
     "mentor_update",

@@ -4,10 +4,12 @@ rating, and the release of a thread moderators removed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,6 +20,7 @@ from accounts.selectors import moderator_ids
 from mentoring import notification_kinds as mentoring_kinds
 from mentoring.models import Claim, Exclusion, Feedback, MentorProfile, Mentorship
 from qa.models import Question
+from qa.services import moment_advanced
 
 
 class ClaimConflict(Conflict):
@@ -94,8 +97,32 @@ def claim_create(*, mentor: User, question: Question, now: dt.datetime | None = 
             )
     except IntegrityError:  # pragma: no cover - the thread's row lock comes first
         raise ClaimConflict(_("Another mentor claimed this thread a moment ago.")) from None
+    if mentor.pk != thread.author_id:
+        # The thread's first human response may be this claim (claims are never removed).
+        Question.objects.filter(pk=thread.pk).update(
+            first_claim_at=moment_advanced("first_claim_at", now)
+        )
     _tell_asker_claimed(claim, thread, mentor)
     return claim
+
+
+def first_claims_refresh(*, question_ids: Sequence[int] | None = None) -> int:
+    """Set Question.first_claim_at of these threads (all for None) from their claims: the
+    earliest claim by someone other than the asker. claim_create moves it forward as it
+    claims; this recomputes it, for data written around the services. Returns the number
+    of threads updated."""
+    first = (
+        Claim.objects.filter(question=OuterRef("pk"))
+        .exclude(mentor=OuterRef("author"))
+        .order_by()
+        .values("question")
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    threads = Question.objects.all()
+    if question_ids is not None:
+        threads = threads.filter(pk__in=question_ids)
+    return threads.update(first_claim_at=Subquery(first, output_field=DateTimeField()))
 
 
 def _load(mentor: User) -> int:

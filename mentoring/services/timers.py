@@ -129,9 +129,14 @@ def escalations_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
         counts["escalated"] += thread_escalate(
             question=question, eligible=eligible, reason=reason, now=now
         )
-    stale = Escalation.objects.filter(
-        question__in=recent.filter(created_at__lte=now - retag_after), retag_asked_at__isnull=True
-    ).select_related("question").order_by("pk")
+    stale = (
+        Escalation.objects.filter(
+            question__in=recent.filter(created_at__lte=now - retag_after),
+            retag_asked_at__isnull=True,
+        )
+        .select_related("question")
+        .order_by("pk")
+    )
     for escalation in stale:
         with transaction.atomic():
             if not Escalation.objects.filter(pk=escalation.pk, retag_asked_at__isnull=True).update(

@@ -39,7 +39,7 @@ from community.celery import app as celery_app
 from mentoring.models import Claim
 from qa.models import Question
 from qa.services import comment_post, post_visibility_set
-from tests.factories import UserFactory, answer, question
+from tests.factories import UserFactory, answer, moments_recomputed, question
 from tests.integration.test_signup_worker import purge_queues, worker_database_url
 from tests.processes import SmtpSink, celery_worker
 
@@ -87,6 +87,7 @@ def thread(created: dt.datetime, title: str) -> Question:
 def answered(asked: Question, after: dt.timedelta) -> None:
     reply = answer(question_obj=asked)
     type(reply).objects.filter(pk=reply.pk).update(created_at=asked.created_at + after)
+    moments_recomputed(asked)
 
 
 @pytest.fixture
@@ -373,6 +374,7 @@ def test_waiting_threads_are_open_public_and_without_any_human_response():
     Claim.objects.create(
         question=claimed, mentor=UserFactory(), created_at=start + H, reply_due_at=start + 5 * H
     )
+    moments_recomputed(claimed)
     post_visibility_set(post=thread(start, "Hidden"), hidden=True)
     closed = thread(start, "Closed")
     Question.objects.filter(pk=closed.pk).update(

@@ -25,7 +25,15 @@ from community import charts
 from mentoring.models import Claim, Escalation, Feedback, Offer
 from qa.models import Question, Tag
 from qa.services import answer_accept, comment_post
-from tests.factories import TagFactory, UserFactory, answer, api, approved_mentor, question
+from tests.factories import (
+    TagFactory,
+    UserFactory,
+    answer,
+    api,
+    approved_mentor,
+    moments_recomputed,
+    question,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +113,7 @@ def community() -> dict[str, Question]:
 
     d = _thread(SINCE + 9 * 24 * H, tag=Tag.objects.create(name=SCRIPT_TAG, slug="script"))
     Escalation.objects.create(question=d, eligible_mentors=0, reason="No mentor")
+    moments_recomputed()
     return {"a": a, "b": b, "c": c, "d": d}
 
 
@@ -301,6 +310,7 @@ def _threads(count: int) -> None:
         thread = _thread(SINCE + index * H, tag=tag)
         reply = answer(question_obj=thread)
         _at(reply, thread.created_at + 2 * H)
+    moments_recomputed()
 
 
 def test_the_page_makes_as_many_queries_for_50_threads_as_for_5(

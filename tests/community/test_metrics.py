@@ -46,7 +46,15 @@ from community import metrics
 from mentoring.models import Claim, Escalation, Feedback, Offer
 from qa.models import AskDraft, Question
 from qa.services import answer_accept, comment_post, post_visibility_set
-from tests.factories import TagFactory, UserFactory, answer, api, approved_mentor, question
+from tests.factories import (
+    TagFactory,
+    UserFactory,
+    answer,
+    api,
+    approved_mentor,
+    moments_recomputed,
+    question,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +64,13 @@ NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 URL = "/api/v1/metrics/community/"
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
+
+
+def _moments_recomputed() -> None:
+    """The fixture moves posts and claims back in time after the services wrote them, and
+    writes claims directly: the threads' first-response moments are recomputed from
+    what is there (tests/qa/test_thread_moments.py checks that the services keep them)."""
+    moments_recomputed()
 
 
 def _thread(
@@ -176,6 +191,7 @@ def community() -> dict[str, Question]:
     _draft(SINCE + 3 * D, AskDraft.Status.OPEN, opened_solved=True)
     _draft(SINCE + 13 * D, AskDraft.Status.OPEN)
     _draft(SINCE - H, AskDraft.Status.DISCARDED, opened_solved=True)
+    _moments_recomputed()
     return {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t9": t9, "t10": t10}
 
 
@@ -557,6 +573,7 @@ def _more_threads(count: int) -> None:
         _answer(thread, 2 * H)
         _comment(thread, H, question=thread)
         _claim(thread, 3 * H)
+    _moments_recomputed()
 
 
 @pytest.mark.parametrize(
@@ -587,3 +604,16 @@ def test_the_figures_are_cached_briefly(community, django_assert_num_queries):
     first = staff.get(URL, params).json()
     with django_assert_num_queries(0):
         assert staff.get(URL, params).json() == first
+
+
+def test_connections_run_without_jit_unless_the_url_asks(db):
+    """JIT compilation cost seconds on the big aggregates (docs/benchmarks.md)."""
+    from django.db import connection
+
+    from community.settings import _database
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    asked = _database("postgres://u:p@db:5432/community?options=-c%20jit%3Don")
+    assert asked["OPTIONS"]["options"] == "-c jit=on"

@@ -21,7 +21,13 @@ from qa.models import Question
 from tests.e2e.browser import admin_sign_in
 from tests.e2e.test_csp_and_width import RECORD_VIOLATIONS, Problems
 from tests.e2e.test_moderator_journey import no_violations
-from tests.factories import UserFactory, answer, approved_mentor, django_thread
+from tests.factories import (
+    UserFactory,
+    answer,
+    approved_mentor,
+    django_thread,
+    moments_recomputed,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -50,6 +56,7 @@ def a_month_of_threads() -> None:
                 reply_due_at=created + 6 * H,
                 state=Claim.State.EXPIRED,
             )
+    moments_recomputed()
 
 
 def width_of(page: Page) -> int:

@@ -243,7 +243,8 @@ def test_claim_from_the_page(client, django_assert_num_queries, rows):
     held_claims(mentor, rows - 1)
     thread = django_thread()
     signed_in(client, mentor)
-    with django_assert_num_queries(20):
+    # 21 with the thread's first-claim moment (Question.first_claim_at).
+    with django_assert_num_queries(21):
         assert client.post(f"/questions/{thread.pk}/claim/").status_code == 302
 
 
@@ -272,7 +273,8 @@ def test_handoff_from_the_page(client, django_assert_num_queries, rows):
     claim = held_claims(mentor, rows)[0]
     held_claims(other, rows - 1)
     signed_in(client, mentor)
-    with django_assert_num_queries(26):
+    # One more with the thread's first-claim moment (Question.first_claim_at).
+    with django_assert_num_queries(27):
         response = client.post(
             f"/claims/{claim.pk}/handoff/", {"mentor": other.username, "note": "Knows the ORM."}
         )
@@ -444,7 +446,8 @@ def test_api_claim(django_assert_num_queries, rows):
     mentor = approved_mentor(capacity=5)
     held_claims(mentor, rows - 1)
     thread = django_thread()
-    with django_assert_num_queries(18):
+    # One more with the thread's first-claim moment (Question.first_claim_at).
+    with django_assert_num_queries(19):
         assert api(mentor).post(f"/api/v1/questions/{thread.pk}/claim/").status_code == 201
 
 
@@ -471,7 +474,8 @@ def test_api_handoff(django_assert_num_queries, rows):
     claim = held_claims(mentor, rows)[0]
     held_claims(other, rows - 1)
     body = {"mentor": other.username, "note": "Knows the ORM."}
-    with django_assert_num_queries(24):
+    # One more with the thread's first-claim moment (Question.first_claim_at).
+    with django_assert_num_queries(25):
         response = api(mentor).post(f"/api/v1/claims/{claim.pk}/handoff/", body)
     assert response.status_code == 201
 
