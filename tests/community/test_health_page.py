@@ -47,8 +47,8 @@ H = dt.timedelta(hours=1)
 SCRIPT_TAG = "<script>alert(1)</script>"
 # A staff page: the session and the member, the header's unread notifications, and the
 # figures' fixed set of queries (FIGURE_QUERIES), whatever the number of threads.
-PAGE_QUERIES = 14
-FIGURE_QUERIES = 11
+PAGE_QUERIES = 13
+FIGURE_QUERIES = 10
 
 
 def _thread(created: dt.datetime, *, tag: Any = None) -> Question:
