@@ -526,7 +526,7 @@ def _answer_concentration(cohort: Cohort) -> tuple[int, int, int]:
         .exclude(author=F("question__author"))
         .order_by()
         .values_list("author_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*): the index alone answers it
         .values_list("n", flat=True),
         reverse=True,
     )

@@ -18,8 +18,9 @@ slowest run are printed and written into docs/benchmarks.md, in the section "Com
 health figures at a million threads" (replaced on each run), with each case's slowest
 query and the top node of its EXPLAIN ANALYZE.
 
---with-indexes then creates the indexes of PROPOSED_INDEXES (not part of the
-migrations) and measures again, so the section shows before and after.
+The threads' first-response moments and askers' first questions are filled by the
+migrations' own UPDATEs (qa 0016, mentoring 0003) after the rows are written, and timed:
+what migrating a forum of that size costs.
 
 Not part of make test. Generating a million threads takes a few minutes; every
 statement runs under a timeout (--timeout), so a run is bounded.
@@ -29,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
+import re
 import statistics
 import sys
 import textwrap
@@ -52,28 +55,6 @@ USERS_PER_THREADS = 20
 DAYS = 365
 TARGET_MS = 1_000
 
-# Indexes that let every "first response" subquery of community.metrics read one index
-# entry or a few (index-only, in created_at order) instead of the rows of the thread:
-# measured with --with-indexes.
-PROPOSED_INDEXES = {
-    "answer_first_by_thread": (
-        "CREATE INDEX answer_first_by_thread ON qa_answer (question_id, created_at) "
-        "INCLUDE (author_id) WHERE NOT hidden"
-    ),
-    "comment_first_by_thread": (
-        "CREATE INDEX comment_first_by_thread ON qa_comment (question_id, created_at) "
-        "INCLUDE (author_id) WHERE NOT hidden AND question_id IS NOT NULL"
-    ),
-    "comment_first_by_answer": (
-        "CREATE INDEX comment_first_by_answer ON qa_comment (answer_id, created_at) "
-        "INCLUDE (author_id) WHERE NOT hidden AND answer_id IS NOT NULL"
-    ),
-    "claim_first_by_thread": (
-        "CREATE INDEX claim_first_by_thread ON mentoring_claim (question_id, created_at) "
-        "INCLUDE (mentor_id)"
-    ),
-}
-
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -82,18 +63,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument(
         "--timeout", type=int, default=600, help="seconds any one statement may take"
-    )
-    parser.add_argument(
-        "--with-indexes",
-        action="store_true",
-        help="then create PROPOSED_INDEXES and measure again",
-    )
-    parser.add_argument("--jit-off", action="store_true", help="then measure again with jit off")
-    parser.add_argument(
-        "--experiments",
-        action="store_true",
-        help="then time the main aggregate by hand-written SQL: moments computed once, and "
-        "denormalized columns (adds columns to the bench database)",
     )
     parser.add_argument(
         "--case-budget",
@@ -105,6 +74,9 @@ def _arguments() -> argparse.Namespace:
         "--keep", action="store_true", help="measure the database as it is, without recreating"
     )
     parser.add_argument("--no-report", action="store_true", help="print only")
+    parser.add_argument(
+        "--show-queries", type=int, default=4, help="queries of each case printed, slowest first"
+    )
     return parser.parse_args()
 
 
@@ -181,6 +153,30 @@ def insert(table: str, values: dict[str, str], source: str) -> str:
     names = ", ".join(known)
     selected = ",\n       ".join(f"{expression} AS {name}" for name, expression in known.items())
     return f"INSERT INTO {table} ({names})\nSELECT {selected}\n{source}"
+
+
+# A member other than the asker who had joined when the thread was asked, drawn for
+# each row (the subquery reads the row's columns, so it runs again for each).
+OTHER_MEMBER = """LATERAL (
+    SELECT x + (x >= author)::int AS other
+    FROM (SELECT 1 + floor(random() * greatest(joined - 1, 1))::int AS x) AS drawn
+) AS someone"""
+
+
+BACKFILL_SECONDS: dict[str, float] = {}
+
+
+def backfill_statements() -> dict[str, str]:
+    """The UPDATEs of qa 0016 and mentoring 0003 that fill the first-response moments and
+    the askers' first questions."""
+    qa = importlib.import_module("qa.migrations.0016_thread_moments")
+    mentoring = importlib.import_module("mentoring.migrations.0003_first_claim")
+    return {
+        "first questions": qa.FIRST_OF_AUTHOR_SQL,
+        "first answers": qa.FIRST_ANSWER_SQL,
+        "first comments": qa.FIRST_COMMENT_SQL,
+        "first claims": mentoring.FIRST_CLAIM_SQL,
+    }
 
 
 def generate(threads: int) -> dict[str, int]:
@@ -267,12 +263,12 @@ def generate(threads: int) -> dict[str, int]:
         # The plan of each thread: when, by whom (a tenth by members in their first
         # month), how it went.
         f"""CREATE TEMP TABLE bench_plan ON COMMIT DROP AS
-            SELECT q, created_at, author, answers, accepted, commented, claimed,
+            SELECT q, created_at, author, joined, answers, accepted, commented, claimed,
                    hidden, closed, offered, escalated,
                    sum(answers) OVER (ORDER BY q) - answers AS answers_before,
                    first_wait
             FROM (
-              SELECT q, created_at,
+              SELECT q, created_at, joined,
                      -- a tenth by members who joined in the month before (a few
                      -- questions each), the others by any member who had joined
                      CASE WHEN random() < 0.1
@@ -362,11 +358,10 @@ def generate(threads: int) -> dict[str, int]:
                 "hidden": "k > 1 AND random() < 0.01",
                 "created_at": "created_at + first_wait * k * (1 + random())",
                 "updated_at": "created_at + first_wait * k * (1 + random())",
-                "author_id": f"CASE WHEN k > 1 AND random() < 0.03 THEN author "
-                f"ELSE 1 + (author + 1 + floor(random() * {users - 2})::int) % {users} END",
+                "author_id": "CASE WHEN k > 1 AND random() < 0.03 THEN author ELSE other END",
                 "question_id": "q",
             },
-            "FROM bench_plan, generate_series(1, 3) AS k WHERE k <= answers",
+            f"FROM bench_plan, generate_series(1, 3) AS k, {OTHER_MEMBER} WHERE k <= answers",
         ),
         # Comments: on 20% of the threads one or two on the question (a third by the
         # asker), and on a tenth of the answered threads one on the first answer.
@@ -377,11 +372,10 @@ def generate(threads: int) -> dict[str, int]:
                 "body_html": "'<p>Could you post the full traceback?</p>'",
                 "hidden": "false",
                 "created_at": "created_at + first_wait * (0.3 + random() * 2)",
-                "author_id": f"CASE WHEN random() < 0.33 THEN author "
-                f"ELSE 1 + (author + 7 + floor(random() * {users - 8})::int) % {users} END",
+                "author_id": "CASE WHEN random() < 0.33 THEN author ELSE other END",
                 "question_id": "q",
             },
-            "FROM bench_plan, generate_series(1, 2) AS k "
+            f"FROM bench_plan, generate_series(1, 2) AS k, {OTHER_MEMBER} "
             "WHERE commented AND (k = 1 OR random() < 0.5)",
         ),
         insert(
@@ -505,6 +499,12 @@ def generate(threads: int) -> dict[str, int]:
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
         cursor.execute("COMMIT")
+        # The threads' first-response moments, by the migrations' own statements: what
+        # migrating an existing forum of this size costs.
+        for name, statement in backfill_statements().items():
+            start = time.perf_counter()
+            cursor.execute(statement)
+            BACKFILL_SECONDS[name] = time.perf_counter() - start
         cursor.execute("VACUUM ANALYZE")  # Django's connection is in autocommit
         counts = {}
         for table in ("qa_question", "qa_answer", "qa_comment", "mentoring_claim",
@@ -610,15 +610,22 @@ def measure(cases: list[Case], *, until: dt.datetime) -> None:
             case.times.append(elapsed * 1000)
             case.threads = int(health.figure("threads").value or 0)
             case.queries = queries
-        slowest, *runners_up = sorted(case.queries, key=lambda q: -q.ms)[:4]
+        slowest, *runners_up = sorted(case.queries, key=lambda q: -q.ms)[: ARGS.show_queries]
         case.plan = plan_summary(slowest)
         print(
             f"{case.name}: {case.threads:,} threads, {len(case.times)} runs, median "
             f"{statistics.median(case.times):,.0f} ms, max {max(case.times):,.0f} ms, "
-            f"{len(case.queries)} queries; slowest {slowest.ms:,.0f} ms: {case.plan}; "
-            f"next: {', '.join(f'{q.ms:,.0f}' for q in runners_up)} ms",
+            f"{len(case.queries)} queries; slowest {slowest.ms:,.0f} ms {_label(slowest)}: "
+            f"{case.plan}; "
+            f"next: {'; '.join(f'{q.ms:,.0f} ms {_label(q)}' for q in runners_up)}",
             flush=True,
         )
+
+
+def _label(query: Query) -> str:
+    """What a query reads, for the console: the tables it names, in order."""
+    tables = re.findall(r'FROM "(\w+)"', query.sql)
+    return "(" + ", ".join(dict.fromkeys(tables)) + ")"
 
 
 def the_cases(popular_tag: str) -> list[Case]:
@@ -631,102 +638,6 @@ def the_cases(popular_tag: str) -> list[Case]:
         Case("last 30 days, asker=newcomer", 30, asker="newcomer"),
         Case("whole year, asker=newcomer", 365, asker="newcomer"),
     ]
-
-
-def create_proposed_indexes() -> dict[str, float]:
-    seconds = {}
-    with connection.cursor() as cursor:
-        for name, statement in PROPOSED_INDEXES.items():
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
-            start = time.perf_counter()
-            cursor.execute(statement)
-            seconds[name] = time.perf_counter() - start
-        cursor.execute("VACUUM ANALYZE qa_answer, qa_comment, mentoring_claim, qa_question")
-    return seconds
-
-
-# --- Experiments: the same figures by hand-written SQL ----------------------------------
-#
-# What the main aggregate would cost if each thread's first moments were computed once
-# (four correlated subqueries, not the two dozen the ORM's repeated expressions give),
-# and if they were columns of qa_question kept by the services. Both answer the overall
-# counts and percentiles and the weekly rows in one pass (GROUPING SETS).
-
-FIRST_MOMENTS = """
-    (SELECT a.created_at FROM qa_answer a WHERE NOT a.hidden AND a.question_id = q.id
-        AND a.author_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_answer_at,
-    (SELECT c.created_at FROM qa_comment c WHERE NOT c.hidden AND c.question_id = q.id
-        AND c.author_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_question_comment_at,
-    (SELECT c.created_at FROM qa_comment c JOIN qa_answer a ON c.answer_id = a.id
-        WHERE NOT c.hidden AND NOT a.hidden AND a.question_id = q.id
-        AND c.author_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_answer_comment_at,
-    (SELECT m.created_at FROM mentoring_claim m WHERE m.question_id = q.id
-        AND m.mentor_id <> q.author_id ORDER BY 1 LIMIT 1) AS first_claim_at"""
-FIGURES = """
-    date_trunc('week', created_at AT TIME ZONE 'UTC') AS week, count(*) AS threads,
-    count(*) FILTER (WHERE first_response_at IS NOT NULL) AS responded,
-    count(*) FILTER (WHERE first_claim_at IS NOT NULL) AS claimed,
-    count(*) FILTER (WHERE accepted_at IS NOT NULL) AS accepted,
-    count(*) FILTER (WHERE created_at < %(until)s - interval '7 days' AND (first_answer_at
-        IS NULL OR first_answer_at > created_at + interval '7 days')) AS unanswered,
-    count(*) FILTER (WHERE first_response_at <= created_at + interval '24 hours') AS within_24h,
-    count(*) FILTER (WHERE first_response_at <= created_at + interval '72 hours') AS within_72h,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at)),
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at)),
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_claim_at - created_at)),
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_claim_at - created_at)),
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - created_at)),
-    percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - created_at))"""
-RANGE = "NOT q.hidden AND q.created_at >= %(since)s AND q.created_at < %(until)s"
-COMPUTED_ONCE_SQL = f"""
-WITH moments AS MATERIALIZED (
-    SELECT q.created_at, q.accepted_at, {FIRST_MOMENTS}
-    FROM qa_question q WHERE {RANGE}
-), threads AS (
-    SELECT *, LEAST(first_answer_at, first_question_comment_at, first_answer_comment_at,
-                    first_claim_at) AS first_response_at
-    FROM moments
-)
-SELECT {FIGURES} FROM threads GROUP BY GROUPING SETS ((), (1))"""  # noqa: S608
-DENORMALIZED_SQL = f"""
-SELECT {FIGURES} FROM qa_question q WHERE {RANGE} GROUP BY GROUPING SETS ((), (1))"""  # noqa: S608
-# The columns the denormalization adds, filled here from the same subqueries; in the
-# application answer_post, comment_post and claim_create would set them when NULL (one
-# conditional UPDATE each), and moderation recompute them after hiding or restoring.
-DENORMALIZED_COLUMNS = """ALTER TABLE qa_question
-    ADD COLUMN IF NOT EXISTS first_answer_at timestamptz,
-    ADD COLUMN IF NOT EXISTS first_claim_at timestamptz,
-    ADD COLUMN IF NOT EXISTS first_response_at timestamptz"""
-DENORMALIZE = [
-    DENORMALIZED_COLUMNS,
-    f"""UPDATE qa_question AS target SET first_answer_at = m.first_answer_at,
-        first_claim_at = m.first_claim_at,
-        first_response_at = LEAST(m.first_answer_at, m.first_question_comment_at,
-                                  m.first_answer_comment_at, m.first_claim_at)
-    FROM (SELECT q.id, {FIRST_MOMENTS} FROM qa_question q) AS m
-    WHERE m.id = target.id""",  # noqa: S608
-    "VACUUM ANALYZE qa_question",
-]
-
-
-@dataclass
-class Experiment:
-    name: str
-    times: dict[int, list[float]] = field(default_factory=dict)  # days -> ms
-
-
-def experiment(name: str, sql: str, until: dt.datetime) -> Experiment:
-    """EXPLAIN ANALYZE's execution time of the SQL for 30, 90 and 365 days, three
-    times each."""
-    result = Experiment(name)
-    for days in (30, 90, 365):
-        params = {"since": until - dt.timedelta(days=days), "until": until}
-        result.times[days] = [explained(sql, params)["Execution Time"] for _run in range(3)]
-        print(
-            f"{name}, {days} days: median {statistics.median(result.times[days]):,.0f} ms",
-            flush=True,
-        )
-    return result
 
 
 # --- The report ------------------------------------------------------------------------
@@ -757,7 +668,6 @@ def write_report(
     data: dict[str, int],
     generated_s: float,
     variants: list[Variant],
-    experiments: list[Experiment],
     loads: tuple[str, str],
 ) -> None:
     intro = textwrap.fill(
@@ -770,20 +680,14 @@ def write_report(
         f"{data['qa_comment']:,} comments, {data['mentoring_claim']:,} claims by "
         f"{data['mentors']:,} mentors, {data['mentoring_offer']:,} offers, "
         f"{data['qa_question_tags']:,} thread tags over {data['tags']} tags, written by "
-        f"`INSERT ... SELECT generate_series` in {generated_s:.0f} s, then vacuumed and "
+        f"`INSERT ... SELECT generate_series` in {generated_s:.0f} s (the migrations' "
+        f"backfill of the threads' moments in that: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in BACKFILL_SECONDS.items())
+        + "), then vacuumed and "
         f"analysed. The machine: 2 cores shared with other work, load average "
         f"{loads[0]} at the start of the measurements and {loads[1]} at the end. The "
         f"target is under 1 s for every case.",
         width=88,
-    )
-    flags = "".join(
-        flag
-        for flag, on in (
-            (" --with-indexes", ARGS.with_indexes),
-            (" --jit-off", ARGS.jit_off),
-            (" --experiments", ARGS.experiments),
-        )
-        if on
     )
     lines = [
         HEADING,
@@ -791,7 +695,7 @@ def write_report(
         intro,
         "",
         "```sh",
-        f".venv/bin/python scripts/bench_metrics.py{flags}",
+        ".venv/bin/python scripts/bench_metrics.py",
         "```",
         "",
     ]
@@ -802,38 +706,6 @@ def write_report(
         if variant.sql:
             lines += ["```sql", *(f"{statement};" for statement in variant.sql), "```", ""]
         lines += [*table(variant.cases), ""]
-    if experiments:
-        lines += [
-            textwrap.fill(
-                "The main aggregate by hand-written SQL (EXPLAIN ANALYZE's execution time, "
-                "median of 3, jit off"
-                + (", with the proposed indexes" if ARGS.with_indexes else "")
-                + "): each thread's first "
-                "moments computed once (a materialized CTE, four correlated subqueries per "
-                "thread), and read from columns of qa_question (the denormalization: "
-                "`first_answer_at`, `first_claim_at`, `first_response_at` beside "
-                "`accepted_at`). Both give the overall figures and the weekly rows in one "
-                "pass (GROUPING SETS), where the ORM's two queries re-run every subquery "
-                "for each expression that uses it.",
-                width=88,
-            ),
-            "",
-            "| SQL | 30 days | 90 days | 365 days |",
-            "|---|---|---|---|",
-            *(
-                "| "
-                + e.name
-                + " | "
-                + " | ".join(f"{statistics.median(e.times[d]):,.0f} ms" for d in (30, 90, 365))
-                + " |"
-                for e in experiments
-            ),
-            "",
-            "```sql",
-            DENORMALIZED_COLUMNS + ";",
-            "```",
-            "",
-        ]
     lines += [f"Last run: {dt.date.today().isoformat()}.", ""]
     text = REPORT.read_text()
     start = text.find(HEADING)
@@ -869,46 +741,11 @@ def main() -> None:
         )
         popular = cursor.fetchone()[0]
     start_load = load()
-    variants = [Variant("With the migrations' indexes", the_cases(popular))]
+    variants = [Variant("With the migrations' columns and indexes", the_cases(popular))]
     measure(variants[0].cases, until=until)
-    if ARGS.with_indexes:
-        built = create_proposed_indexes()
-        print(f"Proposed indexes built: {built}", flush=True)
-        variants.append(
-            Variant(
-                "With the proposed indexes",
-                the_cases(popular),
-                "Built in "
-                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in built.items())
-                + ". Each first-response subquery then reads the first entries of one "
-                "index in created_at order, without the table.",
-            )
-        )
-        variants[-1].sql = list(PROPOSED_INDEXES.values())
-        measure(variants[-1].cases, until=until)
-    if ARGS.jit_off:
-        with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-        variants.append(
-            Variant(
-                "Then with jit off (`SET jit = off` for the session; for the application "
-                "`OPTIONS: {'options': '-c jit=off'}` or `ALTER ROLE ... SET jit = off`)",
-                the_cases(popular),
-            )
-        )
-        measure(variants[-1].cases, until=until)
-    experiments = []
-    if ARGS.experiments:
-        with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-        experiments.append(experiment("moments computed once", COMPUTED_ONCE_SQL, until))
-        with connection.cursor() as cursor:
-            for statement in DENORMALIZE:
-                cursor.execute(statement)
-        experiments.append(experiment("denormalized columns", DENORMALIZED_SQL, until))
     end_load = load()
     if not ARGS.no_report and not ARGS.keep:
-        write_report(data, generated, variants, experiments, (start_load, end_load))
+        write_report(data, generated, variants, (start_load, end_load))
     print(f"Took {time.perf_counter() - started:.0f} s.")
 
 
