@@ -7,6 +7,7 @@ comment on the question or on a public answer, and claim, by anyone but the aske
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,24 @@ def test_the_importer_marks_first_questions_by_time_across_runs(tmp_path: Path):
     run(write(tmp_path, [*USERS, thread(1, title="Asked in the spring", author="u4",
                                         created_at="2024-04-01T10:00:00Z")]))  # fmt: skip
     assert firsts() == {"Asked in the winter", "Asked in the spring"}
+
+
+def test_the_command_recomputes_rows_written_around_the_services(moderator):
+    from django.core.management import call_command
+
+    asked, other = question(title="Written by hand"), question(title="Also by hand")
+    now = asked.created_at
+    Answer.objects.create(question=asked, author=UserFactory(), body="x", body_html="x",
+                          created_at=now, updated_at=now)  # fmt: skip
+    Comment.objects.create(question=other, author=UserFactory(), body="y", body_html="y",
+                           created_at=now)  # fmt: skip
+    Claim.objects.create(question=other, mentor=UserFactory(), created_at=now,
+                         reply_due_at=now + dt.timedelta(hours=4))  # fmt: skip
+    Question.objects.update(first_of_author=False)
+    out = StringIO()
+    call_command("refresh_thread_moments", stdout=out)
+    assert "Recomputed the first-response moments of 2 threads" in out.getvalue()
+    assert_kept(asked, other)
+    assert stored(asked)["first_answer_at"] == now
+    assert stored(other)["first_claim_at"] == now
+    assert firsts() == {"Written by hand", "Also by hand"}
