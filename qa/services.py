@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
@@ -463,9 +465,63 @@ def question_set_solution_note(*, user: User, question: Question, note: str) -> 
     return question
 
 
+# Views wait in a Redis hash (question id -> views) until view_counts_flush adds them to
+# the table: a thread view writes no row. Under the cache's key prefix.
+VIEWS_PENDING = "qa:views"
+VIEWS_FLUSHING = "qa:views:flushing"
+VIEWS_LOCK = "qa:views:lock"
+VIEWS_BATCH = 500
+
+
+def _views_store() -> Any:
+    """The Redis client behind the cache, or None when the cache is not Redis (the
+    embedded platform's file cache: there each view is an UPDATE, as traffic is small)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(write=True)
+    return None
+
+
 def question_register_view(*, question: Question) -> None:
-    """Count a view of the thread."""
-    Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+    """Count a view of the thread: one HINCRBY in Redis, added to Question.view_count by
+    view_counts_flush (every 30 seconds); an UPDATE without Redis."""
+    store = _views_store()
+    if store is None:
+        Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+        return
+    store.hincrby(cache.make_key(VIEWS_PENDING), str(question.pk), 1)
+
+
+def view_counts_flush() -> int:
+    """Add the views waiting in Redis to Question.view_count; returns how many.
+
+    The waiting hash is renamed first, so views that arrive meanwhile wait for the next
+    flush; the renamed hash is deleted only after the database has committed, so a
+    flush that fails leaves it for the next one, which adds it before taking new views.
+    One flush at a time (a lock in Redis)."""
+    store = _views_store()
+    if store is None:
+        return 0
+    pending, flushing = cache.make_key(VIEWS_PENDING), cache.make_key(VIEWS_FLUSHING)
+    lock = cache.make_key(VIEWS_LOCK)
+    if not store.set(lock, "1", nx=True, ex=300):
+        return 0
+    try:
+        if not store.exists(flushing):
+            if not store.exists(pending):
+                return 0
+            store.rename(pending, flushing)
+        counts = {int(pk): int(n) for pk, n in store.hgetall(flushing).items()}
+        ids = sorted(counts)
+        with transaction.atomic():
+            for start in range(0, len(ids), VIEWS_BATCH):
+                batch = ids[start : start + VIEWS_BATCH]
+                added = Case(*(When(pk=pk, then=Value(counts[pk])) for pk in batch))
+                Question.objects.filter(pk__in=batch).update(view_count=F("view_count") + added)
+        store.delete(flushing)
+        return sum(counts.values())
+    finally:
+        store.delete(lock)
 
 
 @transaction.atomic
