@@ -25,11 +25,12 @@ import datetime as dt
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -364,11 +365,15 @@ def _weekly_counts() -> dict[str, Aggregate]:
 _GROUP_BY_WEEK = "GROUP BY 1"
 
 
-def _with_total(rows: QuerySet[Any]) -> list[dict[str, Any]]:
+def _with_total(rows: QuerySet[Any], total: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
     """A queryset grouped by its first column, run with the grand total as well (PostgreSQL's
     GROUPING SETS): one pass for what would be an aggregate() and a values().annotate().
-    The total is the row whose first column is NULL; there is one even with no rows."""
-    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    The total is the row whose first column is NULL; there is one even with no rows, and
+    `total()` gives it when the filter can match nothing (Django then writes no SQL)."""
+    try:
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # a filter that matches nothing (no askers of the kind asked)
+        return [{"_week": None, **total()}]
     if not sql.endswith(_GROUP_BY_WEEK):
         raise ValueError(f"Expected a query grouped by its first column: {sql[-80:]!r}")
     sql = sql[: -len(_GROUP_BY_WEEK)] + "GROUP BY GROUPING SETS ((), (1))"
@@ -405,7 +410,7 @@ def _thread_figures(
             # The weekly counts are among the overall ones ("within_0" is the same).
             .annotate(**{**_weekly_counts(), **counts}, **percentiles)
         )
-        fetched = _with_total(rows)
+        fetched = _with_total(rows, lambda: waits.aggregate(**counts, **percentiles))
         total = next(row for row in fetched if row["_week"] is None)
         overall = {key: value for key, value in total.items() if key != "_week"}
         return overall, _by_week(row for row in fetched if row["_week"] is not None)

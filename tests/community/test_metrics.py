@@ -378,6 +378,16 @@ def test_tag_filter_by_name_or_slug(community, tag):
     assert [week.active_mentors for week in health.weeks] == [1, 0]
 
 
+def test_an_asker_kind_nobody_is_gives_zero_threads(db):
+    """asker=newcomer with only returning askers: no thread, no error (the filter on an
+    empty list of askers matches nothing, and Django writes no SQL for it)."""
+    _thread(SINCE + H, returning=True)
+    health = metrics.community_health(since=SINCE, until=UNTIL, asker="newcomer", now=NOW)
+    assert health.figure("threads").value == 0
+    assert health.figure("first_response_p50").value is None
+    assert [week.questions for week in health.weeks] == [0] * len(health.weeks)
+
+
 def test_newcomer_filter(community):
     health = metrics.community_health(since=SINCE, until=UNTIL, asker="newcomer", now=NOW)
     # t1, t2, t4, t9. Waits 3600, 108000: p50 = (3600 + 108000) / 2 = 55800;
