@@ -69,7 +69,11 @@ class CommunityMetricsInput(serializers.Serializer):
         help_text=gettext_lazy("Start of the range, included; 30 days before `until` if left out."),
     )
     until = MomentField(
-        required=False, help_text=gettext_lazy("End of the range, excluded; now if left out.")
+        required=False,
+        help_text=gettext_lazy(
+            "End of the range, excluded; the start of the current minute if left out (so "
+            "that requests in the same minute share the cached figures)."
+        ),
     )
     tag = serializers.CharField(
         required=False, max_length=100, help_text=gettext_lazy("Only threads with this tag.")
@@ -81,7 +85,7 @@ class CommunityMetricsInput(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        until = attrs.get("until") or timezone.now()
+        until = attrs.get("until") or timezone.now().replace(second=0, microsecond=0)
         since = attrs.get("since") or until - dt.timedelta(days=DEFAULT_DAYS)
         if since >= until:
             raise serializers.ValidationError(

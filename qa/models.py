@@ -204,6 +204,12 @@ class Question(models.Model):
             ),
             # An asker's questions in time order: their first, and whether they came back.
             models.Index(fields=["author", "created_at", "id"], name="question_by_author"),
+            # The question marked as each asker's first: one row per asker.
+            models.Index(
+                fields=["author"],
+                condition=Q(first_of_author=True),
+                name="question_first_of_author",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -234,18 +234,25 @@ def first_questions_refresh(*, author_ids: Sequence[int] | None = None) -> int:
     """Set Question.first_of_author for these authors' questions (everyone's for None):
     true for each author's earliest question (hidden ones too; the lower id at the same
     moment), false for the others. question_ask sets it as it asks; this recomputes it
-    for questions written around it (the importer). Returns the questions updated."""
-    earliest = (
-        Question.objects.filter(author=OuterRef("author"))
-        .order_by("created_at", "pk")
-        .values("pk")[:1]
-    )
+    for questions written around it (the importer, a batch at a time).
+
+    Only the rows that can change are written: each author's earliest question now and
+    the one marked before (an index probe each), so a batch costs the same however many
+    questions its askers have. Returns the questions updated."""
+
+    def earliest(author: Any) -> Subquery:
+        first = Question.objects.filter(author=author).order_by("created_at", "pk")
+        return Subquery(first.values("pk")[:1])
+
     questions = Question.objects.all()
     if author_ids is not None:
-        questions = questions.filter(author_id__in=author_ids)
+        firsts = User.objects.filter(pk__in=author_ids).values(first=earliest(OuterRef("pk")))
+        questions = questions.filter(
+            Q(author_id__in=author_ids, first_of_author=True) | Q(pk__in=firsts)
+        )
     return questions.update(
         first_of_author=Case(
-            When(pk=Subquery(earliest.values("pk")[:1]), then=Value(True)), default=Value(False)
+            When(pk=earliest(OuterRef("author")), then=Value(True)), default=Value(False)
         )
     )
 

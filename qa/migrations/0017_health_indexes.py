@@ -44,4 +44,12 @@ class Migration(migrations.Migration):
                 name="question_health",
             ),
         ),
+        migrations.AddIndex(
+            model_name="question",
+            index=models.Index(
+                condition=models.Q(("first_of_author", True)),
+                fields=["author"],
+                name="question_first_of_author",
+            ),
+        ),
     ]

@@ -37,10 +37,12 @@ started before the range.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from community import metrics
 from mentoring.models import Claim, Escalation, Feedback, Offer
@@ -549,6 +551,19 @@ def test_api_defaults_to_the_last_30_days(db):
     since = dt.datetime.fromisoformat(body["since"])
     until = dt.datetime.fromisoformat(body["until"])
     assert until - since == dt.timedelta(days=30)
+    # The start of the current minute: requests in that minute share one cache entry.
+    assert (until.second, until.microsecond) == (0, 0)
+    assert dt.timedelta(0) <= timezone.now() - until < dt.timedelta(minutes=1, seconds=5)
+
+
+def test_api_requests_in_the_same_minute_compute_the_figures_once(db, django_assert_num_queries):
+    client = api(UserFactory(is_staff=True))
+    if timezone.now().second >= 55:
+        time.sleep(6)  # both requests within one minute
+    first = client.get(URL)
+    with django_assert_num_queries(0):  # the figures from the cache, the user forced in
+        second = client.get(URL)
+    assert second.json() == first.json()
 
 
 @pytest.mark.parametrize(

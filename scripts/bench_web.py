@@ -1,0 +1,572 @@
+"""The platform under load, page by page: `make bench` (not part of make test).
+
+    .venv/bin/python scripts/bench_web.py [--questions 10000] [--seconds 10]
+
+Recreates its own PostgreSQL database (--database-url, by default
+postgres://postgres@127.0.0.1:54329/community_bench_web; only a database whose name has
+"bench" in it is ever dropped) and migrates it; writes the shared data set
+(../shared/bench/make_dataset.py, --questions of it; BENCH_QUESTIONS in the
+environment) and loads it with `manage.py import_threads`, timed; then serves it with
+gunicorn (2 sync workers, DEBUG off, Redis as cache and broker) on 127.0.0.1 and sends
+each scenario --seconds of load over 16 connections:
+
+- GET scenarios with ApacheBench (`ab`, bounded by -t; installed with apt when
+  missing): /healthz (the ceiling, in the same run), the question list, a question
+  page anonymous and signed in, search for a rare word, a common word and a Chinese
+  word, similar threads (API), and the community health figures (API, staff token);
+- write scenarios from Python threads (each request different, as members' are):
+  posting an answer (API) and a mentor claiming then releasing a thread (API).
+
+Each scenario gives requests per second, p50 and p99 latency, errors (non-2xx or
+failed), and its ratio to /healthz. Written to bench/results.json and as a table into
+README.md between the "bench:start" and "bench:end" markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASET = ROOT.parent / "shared" / "bench" / "make_dataset.py"
+RESULTS = ROOT / "bench" / "results.json"
+README = ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:54329/community_bench_web"
+CONNECTIONS = 16
+WORKERS = 2
+# Targets of the issue, as shares of /healthz in the same run.
+TARGETS = {"question_anonymous": 0.25, "question_signed_in": 0.10, "list": 0.10}
+
+
+def _own_database(redis_url: str) -> str:
+    """The same Redis server, database 9: the benchmark's keys apart from the tests'."""
+    return urlsplit(redis_url)._replace(path="/9").geturl()
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--questions",
+        type=int,
+        default=int(os.environ.get("BENCH_QUESTIONS", "10000")),
+        help="questions of the shared data set to load",
+    )
+    parser.add_argument("--seconds", type=float, default=10, help="load per scenario")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--redis-url",
+        default=_own_database(os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0")),
+        help="by default REDIS_URL's server, database 9",
+    )
+    parser.add_argument("--keep", action="store_true", help="serve the database as it is")
+    parser.add_argument("--no-report", action="store_true", help="print only")
+    return parser.parse_args()
+
+
+ARGS = _arguments()
+if "bench" not in urlsplit(ARGS.database_url).path:
+    sys.exit("The benchmark drops and recreates its database: give one with 'bench' in its name.")
+ENV = {
+    **os.environ,
+    "DATABASE_URL": ARGS.database_url,
+    "REDIS_URL": ARGS.redis_url,
+    "DJANGO_SETTINGS_MODULE": "community.settings",
+    "DJANGO_SECRET_KEY": "bench-web-only-not-a-secret-0123456789abcdefghijklmnop",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_HTTPS": "0",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "EMAIL_URL": "memorymail://",
+    "SITE_URL": "http://127.0.0.1",
+}
+os.environ.update(ENV)
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+PYTHON = sys.executable
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    rps: float = 0.0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    ratio_to_healthz: float | None = None
+    note: str = ""
+    latencies: list[float] = field(default_factory=list, repr=False)
+
+
+# --- Setting up --------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def load_data(questions: int) -> dict[str, Any]:
+    """The shared data set through import_threads; the import rate."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "threads.jsonl"
+        with path.open("wb") as out:
+            subprocess.run(  # noqa: S603 - our interpreter and the shared script
+                [PYTHON, str(DATASET), "--questions", str(questions)], stdout=out, check=True
+            )
+        started = time.perf_counter()
+        call_command("import_threads", str(path), verbosity=0)
+        seconds = time.perf_counter() - started
+    return {
+        "questions": questions,
+        "seconds": round(seconds, 1),
+        "questions_per_s": round(questions / seconds, 1),
+    }
+
+
+@dataclass
+class Fixtures:
+    question_path: str
+    session_cookie: str
+    member_token: str
+    staff_token: str
+    mentor_token: str
+    rare_word: str
+    common_word: str
+    chinese_word: str
+    similar_title: str
+    answer_threads: list[int]
+    claim_threads: list[int]
+
+
+def fixtures() -> Fixtures:
+    """Who and what the scenarios use: a busy thread, a signed-in member, tokens, words."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from mentoring import services as mentoring
+    from qa.models import Question
+    from qa.services import question_ask
+
+    thread = Question.objects.order_by("-answer_count", "pk").first()
+    member = User.objects.exclude(pk=getattr(thread, "author_id", None)).order_by("pk").first()
+    if thread is None or member is None:
+        raise SystemExit("bench: no questions or members were loaded")
+    session = SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.create()
+    staff = User.objects.create_user("bench-staff", "staff@example.org", is_staff=True)
+    mentor_user = User.objects.create_user(
+        "bench-mentor", "mentor@example.org", date_joined=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
+    tags = list(thread.tags.values_list("name", flat=True)) or ["django"]
+    profile = mentoring.mentor_apply(
+        user=mentor_user,
+        capacity=5,
+        availability=[{"day": day, "start": "00:00", "end": "23:59"} for day in range(7)],
+        expertise=dict.fromkeys(tags, 3),
+        bio="Benchmark mentor.",
+    )
+    mentoring.mentor_approve(profile=profile, by=User.objects.filter(is_staff=True).first())
+    # A few Chinese threads, so the Chinese search finds something.
+    for n in range(20):
+        question_ask(
+            author=member,
+            title=f"数据库迁移冲突怎么解决 第{n}个问题",
+            body="运行 makemigrations --merge 以后还是报错，迁移文件冲突。",
+            tags=tags[:1],
+            limits=False,
+        )
+    words = Counter_of_titles()
+    open_threads = list(
+        Question.objects.filter(status="open", hidden=False)
+        .exclude(author=member)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:20000]
+    )
+    claimable = list(  # open threads with the mentor's tags
+        Question.objects.filter(status="open", hidden=False, tags__name__in=tags)
+        .exclude(author=mentor_user)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .distinct()[:5000]
+    )
+    return Fixtures(
+        question_path=thread.get_absolute_url(),
+        session_cookie=f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+        member_token=Token.objects.create(user=member).key,
+        staff_token=Token.objects.create(user=staff).key,
+        mentor_token=Token.objects.create(user=mentor_user).key,
+        rare_word=words[0],
+        common_word=words[1],
+        chinese_word="迁移",
+        similar_title=thread.title,
+        answer_threads=open_threads,
+        claim_threads=claimable,
+    )
+
+
+def Counter_of_titles() -> tuple[str, str]:
+    """A word in few titles, and one in many (about 40% of them at most)."""
+    from collections import Counter
+
+    from qa.models import Question
+
+    counts: Counter[str] = Counter()
+    titles = list(Question.objects.values_list("title", flat=True)[:20000])
+    for title in titles:
+        counts.update({w.lower() for w in re.findall(r"[a-z]{4,}", title, re.I)})
+    ranked = counts.most_common()
+    common = next((w for w, n in ranked if n <= 0.4 * len(titles)), ranked[0][0])
+    rare = next((w for w, n in reversed(ranked) if n >= 3), ranked[-1][0])
+    return rare, common
+
+
+# --- Serving ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "community.wsgi",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer /healthz within 30 s")
+
+
+# --- Load --------------------------------------------------------------------------------
+
+
+def ab_installed() -> str:
+    ab = shutil.which("ab")
+    if ab:
+        return ab
+    print("bench: installing apache2-utils (ab) with apt", flush=True)
+    subprocess.run(
+        ["/usr/bin/apt-get", "install", "-y", "-q", "apache2-utils"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    ab = shutil.which("ab")
+    if not ab:
+        raise SystemExit("bench: ApacheBench (ab) is needed: apt-get install apache2-utils")
+    return ab
+
+
+def run_ab(ab: str, port: int, result: Result, headers: list[str]) -> None:
+    """ab for --seconds over CONNECTIONS connections; every request's time from its CSV
+    of percentiles."""
+    with tempfile.NamedTemporaryFile(suffix=".csv") as csv_file:
+        command = [
+            ab,
+            "-q",
+            "-r",
+            "-t",
+            str(ARGS.seconds),
+            "-n",
+            "10000000",
+            "-c",
+            str(CONNECTIONS),
+            "-e",
+            csv_file.name,
+        ]
+        for header in headers:
+            command += ["-H", header]
+        command.append(f"http://127.0.0.1:{port}{result.path}")
+        out = subprocess.run(command, capture_output=True, text=True, check=False).stdout  # noqa: S603
+        complete = int(re.search(r"Complete requests:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+        failed = int(re.search(r"Failed requests:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
+        non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
+        taken = float(re.search(r"Time taken for tests:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+        lines = Path(csv_file.name).read_text().splitlines()[1:]
+        percentiles = {int(float(p)): float(ms) for p, ms in (line.split(",") for line in lines)}
+    result.requests, result.seconds = complete, taken
+    result.errors = failed + (int(non_2xx.group(1)) if non_2xx else 0)
+    result.rps = complete / taken if taken else 0.0
+    result.p50_ms, result.p99_ms = percentiles.get(50), percentiles.get(99)
+
+
+def run_writes(port: int, result: Result, make_request: Any, workers: int = 4) -> None:
+    """`make_request(n)` -> (method, path, body, headers), each different (None: no
+    more), from `workers` threads for --seconds, each on a connection of its own."""
+    stop = time.monotonic() + ARGS.seconds
+    counter = iter(range(10_000_000))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors = 0
+
+    def work() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            with lock:
+                n = next(counter)
+            request = make_request(n)
+            if request is None:
+                return
+            method, path, body, headers = request
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = 200 <= response.status < 300
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            except OSError:
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors += not ok
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(work) for _ in range(workers)]:
+            future.result()
+    result.seconds = time.perf_counter() - started
+    result.requests, result.errors = len(latencies), errors
+    result.rps = len(latencies) / result.seconds if result.seconds else 0.0
+    if latencies:
+        ordered = sorted(latencies)
+        result.p50_ms = round(statistics.median(ordered), 1)
+        result.p99_ms = round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1)
+
+
+def run_claims(port: int, result: Result, threads: list[int], token: str) -> None:
+    """One mentor, one connection: claim a thread, release the claim; --seconds of it."""
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    stop = time.monotonic() + ARGS.seconds
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for thread in threads:
+        if time.monotonic() >= stop:
+            break
+        begin = time.perf_counter()
+        conn.request("POST", f"/api/v1/questions/{thread}/claim/", body="{}", headers=headers)
+        response = conn.getresponse()
+        claimed = json.loads(response.read() or b"{}")
+        ok = response.status == 201
+        if ok:
+            body = json.dumps({"reason": "Benchmark: letting it go for the next mentor."})
+            conn.request(
+                "POST", f"/api/v1/claims/{claimed['id']}/release/", body=body, headers=headers
+            )
+            released = conn.getresponse()
+            released.read()
+            ok = released.status == 200
+        latencies.append((time.perf_counter() - begin) * 1000)
+        result.errors += not ok
+    result.seconds = time.perf_counter() - started
+    result.requests = len(latencies)
+    result.rps = len(latencies) / result.seconds if result.seconds else 0.0
+    if latencies:
+        ordered = sorted(latencies)
+        result.p50_ms = round(statistics.median(ordered), 1)
+        result.p99_ms = round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1)
+
+
+def scenarios(data: Fixtures, port: int) -> list[Result]:
+    ab = ab_installed()
+    token = {"member": data.member_token, "staff": data.staff_token, "mentor": data.mentor_token}
+    gets: list[tuple[str, str, list[str]]] = [
+        ("healthz", "/healthz", []),
+        ("list", "/questions/", []),
+        ("question_anonymous", data.question_path, []),
+        ("question_signed_in", data.question_path, [f"Cookie: {data.session_cookie}"]),
+        ("search_rare_word", f"/search/?q={quote(data.rare_word)}", []),
+        ("search_common_word", f"/search/?q={quote(data.common_word)}", []),
+        ("search_chinese", f"/search/?q={quote(data.chinese_word)}", []),
+        ("similar_threads", f"/api/v1/questions/similar/?title={quote(data.similar_title)}", []),
+        ("metrics_api", "/api/v1/metrics/community/", [f"Authorization: Token {token['staff']}"]),
+    ]
+    results = []
+    for name, path, headers in gets:
+        result = Result(name, path)
+        run_ab(ab, port, result, headers)
+        results.append(result)
+        print(_line(result), flush=True)
+
+    def answer(n: int) -> Any:
+        if n >= len(data.answer_threads):
+            return None
+        thread = data.answer_threads[n]
+        body = json.dumps({"body": f"Benchmark answer {n}: run `migrate --plan` first."})
+        headers = {"Authorization": f"Token {token['member']}", "Content-Type": "application/json"}
+        return ("POST", f"/api/v1/questions/{thread}/answers/", body, headers)
+
+    posting = Result("post_answer", "/api/v1/questions/{id}/answers/")
+    run_writes(port, posting, answer)
+    results.append(posting)
+    print(_line(posting), flush=True)
+    claiming = Result(
+        "claim_and_release",
+        "/api/v1/questions/{id}/claim/",
+        note="a mentor claims a thread, then releases it: the pair",
+    )
+    run_claims(port, claiming, data.claim_threads, token["mentor"])
+    results.append(claiming)
+    print(_line(claiming), flush=True)
+    ceiling = results[0].rps
+    for result in results:
+        result.ratio_to_healthz = round(result.rps / ceiling, 3) if ceiling else None
+    return results
+
+
+def _line(result: Result) -> str:
+    return (
+        f"{result.name}: {result.rps:,.1f} req/s, p50 {result.p50_ms} ms, p99 "
+        f"{result.p99_ms} ms, {result.requests} requests, {result.errors} errors"
+    )
+
+
+# --- Report ------------------------------------------------------------------------------
+
+
+def report(results: list[Result], imported: dict[str, Any]) -> None:
+    one, five, _ = os.getloadavg()
+    document = {
+        "date": dt.date.today().isoformat(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_1_5": [round(one, 2), round(five, 2)],
+        },
+        "setup": {
+            "server": f"gunicorn, {WORKERS} sync workers",
+            "connections": CONNECTIONS,
+            "seconds_per_scenario": ARGS.seconds,
+            "database": "PostgreSQL",
+            "cache_and_broker": "Redis",
+        },
+        "import": imported,
+        "scenarios": {
+            r.name: {k: v for k, v in asdict(r).items() if k not in {"name", "latencies"}}
+            for r in results
+        },
+        "targets": {
+            name: {
+                "share_of_healthz": share,
+                "measured": next(r.ratio_to_healthz for r in results if r.name == name),
+            }
+            for name, share in TARGETS.items()
+        },
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    rows = [
+        f"Measured {document['date']} by `make bench` ({imported['questions']:,} questions of "
+        f"the shared data set, gunicorn {WORKERS} sync workers, {CONNECTIONS} connections, "
+        f"{ARGS.seconds:g} s a scenario on 127.0.0.1; import {imported['questions_per_s']:,} "
+        "questions/s). From `bench/results.json`:",
+        "",
+        "| scenario | req/s | p50 | p99 | errors | share of /healthz |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r.name.replace('_', ' ')} | {r.rps:,.1f} | {r.p50_ms} ms | {r.p99_ms} ms "
+            f"| {r.errors} | {100 * (r.ratio_to_healthz or 0):.1f}% |"
+        )
+    text = README.read_text()
+    table = "\n".join(rows)
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        _old, after = rest.split(END, 1)
+        README.write_text(f"{before}{START}\n{table}\n{END}{after}")
+
+
+def main() -> None:
+    if not ARGS.keep:
+        recreate_database(ARGS.database_url)
+        call_command("migrate", verbosity=0)
+        imported = load_data(ARGS.questions)
+        print(f"Imported {imported}", flush=True)
+    else:
+        imported = {"questions": ARGS.questions, "seconds": None, "questions_per_s": None}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    data = fixtures()
+    connection.close()
+    port = free_port()
+    server = serve(port)
+    try:
+        results = scenarios(data, port)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if not ARGS.no_report:
+        report(results, imported)
+        print(f"Written to {RESULTS.relative_to(ROOT)} and README.md.")
+
+
+if __name__ == "__main__":
+    main()
