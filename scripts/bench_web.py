@@ -55,6 +55,7 @@ CONNECTIONS = 16
 WORKERS = 2
 # Targets of the issue, as shares of /healthz in the same run.
 TARGETS = {"question_anonymous": 0.25, "question_signed_in": 0.10, "list": 0.10}
+IMPORT_TARGET = 2_000  # questions per second
 
 
 def _own_database(redis_url: str) -> str:
@@ -79,6 +80,11 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="serve the database as it is")
     parser.add_argument("--no-report", action="store_true", help="print only")
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="rewrite the README table from bench/results.json, measuring nothing",
+    )
     return parser.parse_args()
 
 
@@ -521,29 +527,63 @@ def report(results: list[Result], imported: dict[str, Any]) -> None:
     }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    readme_table(document)
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f} ms"
+
+
+def readme_table(document: dict[str, Any]) -> None:
+    """The table between the README's markers, from a results document; with each
+    target, what was measured and by how much it is missed."""
+    imported, scenarios = document["import"], document["scenarios"]
+    setup = document["setup"]
     rows = [
-        f"Measured {document['date']} by `make bench` ({imported['questions']:,} questions of "
-        f"the shared data set, gunicorn {WORKERS} sync workers, {CONNECTIONS} connections, "
-        f"{ARGS.seconds:g} s a scenario on 127.0.0.1; import {imported['questions_per_s']:,} "
-        "questions/s). From `bench/results.json`:",
+        f"Measured {document['date']} by `make bench` ({imported['questions']:,} questions "
+        f"of the shared data set, {setup['server']}, {setup['connections']} connections, "
+        f"{setup['seconds_per_scenario']:g} s a scenario on 127.0.0.1). From "
+        "`bench/results.json`:",
         "",
         "| scenario | req/s | p50 | p99 | errors | share of /healthz |",
         "|---|---|---|---|---|---|",
     ]
-    for r in results:
+    for name, r in scenarios.items():
         rows.append(
-            f"| {r.name.replace('_', ' ')} | {r.rps:,.1f} | {r.p50_ms} ms | {r.p99_ms} ms "
-            f"| {r.errors} | {100 * (r.ratio_to_healthz or 0):.1f}% |"
+            f"| {name.replace('_', ' ')} | {r['rps']:,.1f} | {_ms(r['p50_ms'])} "
+            f"| {_ms(r['p99_ms'])} | {r['errors']} | {100 * (r['ratio_to_healthz'] or 0):.1f}% |"
+        )
+    rows += ["", "Against the targets:", ""]
+    for name, target in document["targets"].items():
+        measured = target["measured"] or 0
+        verdict = (
+            "met"
+            if measured >= target["share_of_healthz"]
+            else f"missed, {target['share_of_healthz'] / measured:.1f} times short"
+            if measured
+            else "missed"
+        )
+        rows.append(
+            f"- {name.replace('_', ' ')}: {100 * target['share_of_healthz']:.0f}% of /healthz "
+            f"wanted, {100 * measured:.1f}% measured ({verdict});"
+        )
+    rate = imported.get("questions_per_s")
+    if rate:
+        verdict = "met" if rate >= IMPORT_TARGET else f"{IMPORT_TARGET / rate:.1f} times short"
+        rows.append(
+            f"- import: {IMPORT_TARGET:,} questions/s wanted, {rate:,.0f} measured ({verdict})."
         )
     text = README.read_text()
-    table = "\n".join(rows)
     if START in text and END in text:
         before, rest = text.split(START, 1)
         _old, after = rest.split(END, 1)
-        README.write_text(f"{before}{START}\n{table}\n{END}{after}")
+        README.write_text(f"{before}{START}\n" + "\n".join(rows) + f"\n{END}{after}")
 
 
 def main() -> None:
+    if ARGS.table_only:
+        readme_table(json.loads(RESULTS.read_text()))
+        return
     if not ARGS.keep:
         recreate_database(ARGS.database_url)
         call_command("migrate", verbosity=0)
