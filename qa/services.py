@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from accounts.notifications import About, notify
@@ -64,6 +66,7 @@ from qa.models import (
 )
 from qa.segment import chinese_tokens, normalize, search_tokens
 
+logger = logging.getLogger(__name__)
 TAG_NAME = re.compile(TAG_NAME_RE)
 
 
@@ -491,12 +494,16 @@ def _views_store() -> Any:
 
 def question_register_view(*, question: Question) -> None:
     """Count a view of the thread: one HINCRBY in Redis, added to Question.view_count by
-    view_counts_flush (every 30 seconds); an UPDATE without Redis."""
+    view_counts_flush (every 30 seconds); an UPDATE without Redis, or when it fails."""
     store = _views_store()
-    if store is None:
-        Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
-        return
-    store.hincrby(cache.make_key(VIEWS_PENDING), str(question.pk), 1)
+    if store is not None:
+        try:
+            store.hincrby(cache.make_key(VIEWS_PENDING), str(question.pk), 1)
+            return
+        except RedisError:
+            # Redis unreachable: the page is still served, the view counted in the table.
+            logger.warning("Thread view counted in the database: Redis is unreachable.")
+    Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
 
 
 def view_counts_flush() -> int:

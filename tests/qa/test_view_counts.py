@@ -77,6 +77,21 @@ def test_one_flush_at_a_time():
     assert views(thread) == 1
 
 
+def test_a_view_when_redis_fails_is_counted_in_the_table(monkeypatch, caplog):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    thread = question()
+    store = _views_store()
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(type(store), "hincrby", unreachable)
+    question_register_view(question=thread)
+    assert views(thread) == 1
+    assert "Redis is unreachable" in caplog.text
+
+
 def test_without_redis_each_view_is_an_update(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     thread = question()
