@@ -307,6 +307,12 @@ WAITS = {
 FRACTIONS = {"p50": 0.5, "p90": 0.9}
 
 
+def _microseconds(seconds: float | None) -> float | None:
+    """A duration to the microsecond, the timestamps' precision: interpolating in floating
+    point leaves noise below it (221760.00000000003 for 221760)."""
+    return None if seconds is None else round(seconds, 6)
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -849,6 +855,10 @@ def community_health(
             ),
         ),
     ]
+    figures = [
+        replace(figure, value=_microseconds(figure.value)) if figure.unit == "seconds" else figure
+        for figure in figures
+    ]
     weeks = []
     for week in _range_weeks(since, until):
         row = thread_weeks.get(week, {})
@@ -858,10 +868,10 @@ def community_health(
                 week_start=week,
                 questions=questions,
                 responded_within_24h=_share(row.get("within_0", 0), questions),
-                first_response_p50=row.get("response_p50"),
-                first_response_p90=row.get("response_p90"),
-                first_claim_p50=row.get("claim_p50"),
-                accepted_answer_p50=row.get("accepted_p50"),
+                first_response_p50=_microseconds(row.get("response_p50")),
+                first_response_p90=_microseconds(row.get("response_p90")),
+                first_claim_p50=_microseconds(row.get("claim_p50")),
+                accepted_answer_p50=_microseconds(row.get("accepted_p50")),
                 active_mentors=active_weeks.get(week, 0),
                 claims_expired=claim_weeks.get(week, {}).get("expired", 0),
                 offers_declined=offer_weeks.get(week, {}).get("declined", 0),
@@ -906,7 +916,12 @@ def response_times(*, since: dt.datetime, until: dt.datetime) -> ResponseTimes:
     p50, p90 = _percentiles(
         threads, start="created_at", end="first_response_at", fractions=(0.5, 0.9)
     )
-    return ResponseTimes(threads=counts["threads"], responded=counts["responded"], p50=p50, p90=p90)
+    return ResponseTimes(
+        threads=counts["threads"],
+        responded=counts["responded"],
+        p50=_microseconds(p50),
+        p90=_microseconds(p90),
+    )
 
 
 def cached_response_times(*, since: dt.datetime, until: dt.datetime) -> ResponseTimes:

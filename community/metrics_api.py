@@ -112,10 +112,19 @@ UNITS = [
 ]
 
 
+class FigureValue(serializers.FloatField):
+    """A number: counts as integers (6, not 6.0), times and shares as floats."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return super().to_representation(value)
+
+
 class FigureOutput(serializers.Serializer):
     name = serializers.CharField()
     unit = serializers.ChoiceField(choices=UNITS)
-    value = serializers.FloatField(
+    value = FigureValue(
         allow_null=True,
         help_text="Seconds for times, 0 to 1 for shares, else a count; null for a share or "
         "a percentile over nothing.",

@@ -642,3 +642,18 @@ def test_connections_run_without_jit_unless_the_url_asks(db):
         assert cursor.fetchone()[0] == "off"
     asked = _database("postgres://u:p@db:5432/community?options=-c%20jit%3Don")
     assert asked["OPTIONS"]["options"] == "-c jit=on"
+
+
+def test_the_api_gives_counts_as_integers_and_times_to_the_microsecond(db):
+    """p90 of 1, 2, 3, 4 and 100 hours interpolates to 221,760 s exactly, without the
+    floating-point noise below a microsecond; counts are integers."""
+    for n, hours in enumerate([1, 2, 3, 4, 100]):
+        _answer(_thread(SINCE + n * D), hours * H)
+    moments_recomputed()
+    body = api(UserFactory(is_staff=True)).get(URL, {"since": "2026-03-02", "until": "2026-03-16"})
+    values = {figure["name"]: figure["value"] for figure in body.json()["figures"]}
+    assert values["first_response_p50"] == 3 * 3600
+    assert values["first_response_p90"] == 221_760
+    assert values["threads"] == 5
+    assert type(values["threads"]) is int
+    assert type(values["first_response_p90"]) is float
