@@ -156,6 +156,14 @@ def _database(url: str | None) -> dict[str, Any]:
         # seconds on the large aggregates of the community health figures and does not
         # pay off on the site's short queries (docs/benchmarks.md).
         config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        if env.bool("DJANGO_DB_POOL", default=False):
+            # Django's psycopg pool per process instead of one persistent connection
+            # (measured against it in docs/benchmarks.md, "Connection pooling").
+            config["OPTIONS"]["pool"] = {
+                "min_size": 1,
+                "max_size": env.int("DJANGO_DB_POOL_MAX", default=4),
+            }
+            config["CONN_MAX_AGE"] = 0
     return config
 
 
