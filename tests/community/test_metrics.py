@@ -657,18 +657,3 @@ def test_the_api_gives_counts_as_integers_and_times_to_the_microsecond(db):
     assert values["threads"] == 5
     assert type(values["threads"]) is int
     assert type(values["first_response_p90"]) is float
-
-
-def test_the_connection_pool_is_chosen_by_the_environment(monkeypatch):
-    from community.settings import _database
-
-    url = "postgres://u:p@db:5432/community"
-    for name in ("DJANGO_DB_POOL", "DJANGO_DB_POOL_MAX", "DJANGO_CONN_MAX_AGE"):
-        monkeypatch.delenv(name, raising=False)
-    assert "pool" not in _database(url)["OPTIONS"]
-    assert _database(url)["CONN_MAX_AGE"] == 60
-    monkeypatch.setenv("DJANGO_DB_POOL", "1")
-    monkeypatch.setenv("DJANGO_DB_POOL_MAX", "8")
-    pooled = _database(url)
-    assert pooled["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8}
-    assert pooled["CONN_MAX_AGE"] == 0

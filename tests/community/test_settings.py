@@ -134,3 +134,18 @@ def test_check_deploy_is_clean_with_production_variables():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_connection_pool_is_chosen_by_the_environment(monkeypatch):
+    from community.settings import _database
+
+    url = "postgres://u:p@db:5432/community"
+    for name in ("DJANGO_DB_POOL", "DJANGO_DB_POOL_MAX", "DJANGO_CONN_MAX_AGE"):
+        monkeypatch.delenv(name, raising=False)
+    assert "pool" not in _database(url)["OPTIONS"]
+    assert _database(url)["CONN_MAX_AGE"] == 60
+    monkeypatch.setenv("DJANGO_DB_POOL", "1")
+    monkeypatch.setenv("DJANGO_DB_POOL_MAX", "8")
+    pooled = _database(url)
+    assert pooled["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8}
+    assert pooled["CONN_MAX_AGE"] == 0
