@@ -15,8 +15,13 @@ Newcomer or returning is the asker's status as of now (qa.selectors.newcomer_ids
 when they asked: an asker who has since settled in counts as returning for all their
 threads.
 
+Each thread's first answer, comment and claim by someone other than the asker, and
+whether it is its asker's first question, are columns of qa.Question that the services
+keep (qa.services.thread_moments_refresh and its callers): the figures read them through
+covering indexes instead of searching every thread's posts.
+
 Percentiles are PostgreSQL's percentile_cont in SQL; other databases fetch the durations
-and interpolate the same way in Python.
+and interpolate the same way in Python. Times are given to the microsecond.
 """
 
 from __future__ import annotations
