@@ -40,24 +40,21 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
-    DateTimeField,
     Exists,
-    Expression,
     F,
     FloatField,
     Func,
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Coalesce, Least, NullIf, TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import Claim, Escalation, Feedback, MentorExpertise, MentorProfile, Offer
-from qa.models import Answer, Comment, Question, Tag, public
+from qa.models import Answer, Comment, Question, Tag, earliest_of, public
 from qa.selectors import deflection_counts, newcomer_ids
 
 if TYPE_CHECKING:
@@ -78,8 +75,6 @@ AGE_BUCKETS: tuple[tuple[Any, int, int | None], ...] = (
     (_("7 to 30 days"), 7, 30),
     (_("Over 30 days"), 30, None),
 )
-# Later than any real moment: stands for "none" where SQL's LEAST must skip NULLs.
-_NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -184,14 +179,6 @@ def percentile_cont(values: Iterable[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _least(*fields: str) -> Expression:
-    """The earliest of these moments, NULLs left out; NULL when all are."""
-    if connection.vendor == "postgresql":
-        return Least(*fields)  # PostgreSQL's LEAST already leaves NULLs out.
-    never = Value(_NEVER, output_field=DateTimeField())
-    return NullIf(Least(*(Coalesce(field, never) for field in fields)), never)
-
-
 # The moments kept on each thread (qa.services.thread_moments_refresh, and mentoring's
 # claims): the first public answer, public comment and mentor claim by someone other
 # than the asker.
@@ -202,7 +189,7 @@ def threads_with_responses() -> QuerySet[Question]:
     """Public threads, each annotated with the earliest of its first answer, comment and
     mentor claim by someone other than the asker (first_response_at); hidden answers and
     comments do not count, nor comments on hidden answers."""
-    return Question.objects.public().annotate(first_response_at=_least(*RESPONSE_MOMENTS))
+    return Question.objects.public().annotate(first_response_at=earliest_of(*RESPONSE_MOMENTS))
 
 
 def _tag_filter(tag: str, thread: str = "pk") -> Exists:

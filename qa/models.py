@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField as PgSearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import DateTimeField, Min, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Least, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +67,26 @@ class Tag(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("qa:tag-detail", kwargs={"slug": self.slug})
+
+
+# Later than any real moment: stands for "none" where SQL's LEAST must skip NULLs.
+_NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def earliest_of(*moments: Any) -> Any:
+    """The earliest of these moments (field names or expressions), NULLs left out; NULL
+    when all are. PostgreSQL's LEAST already leaves NULLs out; SQLite's does not."""
+    if connection.vendor == "postgresql":
+        return Least(*moments)
+    never = Value(_NEVER, output_field=DateTimeField())
+    return NullIf(Least(*(Coalesce(moment, never) for moment in moments)), never)
+
+
+def first_created(rows: Any, thread: str) -> Subquery:
+    """The earliest created_at of these rows (filtered on an outer thread), grouped by
+    their thread column `thread`: a first answer, comment or claim."""
+    earliest = rows.order_by().values(thread).annotate(first=Min("created_at")).values("first")
+    return Subquery(earliest, output_field=DateTimeField())
 
 
 def public(prefix: str = "") -> Q:

@@ -24,14 +24,13 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
-    Min,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, NullIf
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -61,6 +60,8 @@ from qa.models import (
     SimilarShown,
     Tag,
     Vote,
+    earliest_of,
+    first_created,
     public,
     thread_of,
 )
@@ -190,17 +191,6 @@ def answer_counts_refresh(*, question_ids: Sequence[int]) -> None:
     Question.objects.filter(pk__in=question_ids).update(answer_count=Coalesce(Subquery(counted), 0))
 
 
-# Later than any real moment: stands for "none" where SQL's LEAST must skip NULLs.
-_NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
-
-
-def _first(posts: Any, thread: str) -> Subquery:
-    """The earliest created_at of these posts, grouped by their thread column `thread`
-    (filtered on the outer thread)."""
-    earliest = posts.order_by().values(thread).annotate(first=Min("created_at")).values("first")
-    return Subquery(earliest, output_field=DateTimeField())
-
-
 def thread_moments_refresh(*, question_ids: Sequence[int] | None = None) -> int:
     """Set Question.first_answer_at and first_comment_at of these questions (all of them
     for None) from their posts: the earliest public answer, and the earliest public
@@ -217,19 +207,14 @@ def thread_moments_refresh(*, question_ids: Sequence[int] | None = None) -> int:
     on_answers = Comment.objects.filter(
         public(), public("answer__"), others, answer__question=OuterRef("pk")
     )
-    never = Value(_NEVER, output_field=DateTimeField())
-    first_comment = NullIf(
-        Least(
-            Coalesce(_first(on_question, "question"), never),
-            Coalesce(_first(on_answers, "answer__question"), never),
-        ),
-        never,
+    first_comment = earliest_of(
+        first_created(on_question, "question"), first_created(on_answers, "answer__question")
     )
     threads = Question.objects.all()
     if question_ids is not None:
         threads = threads.filter(pk__in=question_ids)
     return threads.update(
-        first_answer_at=_first(answers, "question"), first_comment_at=first_comment
+        first_answer_at=first_created(answers, "question"), first_comment_at=first_comment
     )
 
 
@@ -287,10 +272,9 @@ def post_visibility_set(*, post: Post, hidden: bool, **fields: Any) -> None:
         setattr(post, name, value)
     if isinstance(post, Answer):
         answer_counts_refresh(question_ids=[post.question_id])
-    if isinstance(post, Answer) or (isinstance(post, Comment) and post.question_id):
-        thread_moments_refresh(question_ids=[post.question_id])  # type: ignore[list-item]
-    elif isinstance(post, Comment):
-        thread_moments_refresh(question_ids=[post.answer.question_id])  # type: ignore[union-attr]
+    if not isinstance(post, Question):  # an answer or a comment: its thread's first responses
+        thread = post.question_id or post.answer.question_id  # type: ignore[union-attr]
+        thread_moments_refresh(question_ids=[thread])
 
 
 def question_closed_set(

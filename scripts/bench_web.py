@@ -230,7 +230,7 @@ def fixtures() -> Fixtures:
             tags=tags[:1],
             limits=False,
         )
-    words = Counter_of_titles()
+    words = search_words()
     open_threads = list(
         Question.objects.filter(status="open", hidden=False)
         .exclude(author=member)
@@ -259,7 +259,7 @@ def fixtures() -> Fixtures:
     )
 
 
-def Counter_of_titles() -> tuple[str, str]:
+def search_words() -> tuple[str, str]:
     """A word in few titles, and one in many (about 40% of them at most)."""
     from collections import Counter
 

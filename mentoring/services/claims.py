@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, Min, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.selectors import moderator_ids
 from mentoring import notification_kinds as mentoring_kinds
 from mentoring.models import Claim, Exclusion, Feedback, MentorProfile, Mentorship
-from qa.models import Question
+from qa.models import Question, first_created
 from qa.services import moment_advanced
 
 
@@ -111,18 +111,11 @@ def first_claims_refresh(*, question_ids: Sequence[int] | None = None) -> int:
     earliest claim by someone other than the asker. claim_create moves it forward as it
     claims; this recomputes it, for data written around the services. Returns the number
     of threads updated."""
-    first = (
-        Claim.objects.filter(question=OuterRef("pk"))
-        .exclude(mentor=OuterRef("author"))
-        .order_by()
-        .values("question")
-        .annotate(first=Min("created_at"))
-        .values("first")
-    )
+    others = Claim.objects.filter(question=OuterRef("pk")).exclude(mentor=OuterRef("author"))
     threads = Question.objects.all()
     if question_ids is not None:
         threads = threads.filter(pk__in=question_ids)
-    return threads.update(first_claim_at=Subquery(first, output_field=DateTimeField()))
+    return threads.update(first_claim_at=first_created(others, "question"))
 
 
 def _load(mentor: User) -> int:
