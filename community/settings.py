@@ -196,6 +196,11 @@ else:
         }
     }
 
+# Rendered thread pages and question lists are cached until what they show changes
+# (qa/page_cache.py); this many seconds at most, which bounds how old the clock ("edited
+# 3 minutes ago") and the view count on a cached page can be. 0 turns the cache off.
+PAGE_CACHE_SECONDS = env.int("DJANGO_PAGE_CACHE_SECONDS", default=120)
+
 # ---------------------------------------------------------------------------
 # Celery (read by community/celery.py through the CELERY_ namespace)
 

@@ -163,13 +163,20 @@ def active_claim(*, question: Question) -> Claim | None:
     )
 
 
+def is_approved_mentor(*, viewer: Any) -> bool:
+    """A signed-in member whose mentor profile is approved (one query)."""
+    if not viewer.is_authenticated or viewer.pk is None:
+        return False
+    return MentorProfile.objects.filter(user=viewer, status=MentorProfile.Status.APPROVED).exists()
+
+
 def can_see_matches(*, viewer: Any, question: Question) -> bool:
     """The asker, approved mentors and staff."""
     if not viewer.is_authenticated:
         return False
     if viewer.pk == question.author_id or viewer.is_staff:
         return True
-    return MentorProfile.objects.filter(user=viewer, status=MentorProfile.Status.APPROVED).exists()
+    return is_approved_mentor(viewer=viewer)
 
 
 QUEUE_LIMIT = 300

@@ -7,5 +7,8 @@ class QaConfig(AppConfig):
     verbose_name = _("Questions and answers")
 
     def ready(self) -> None:
-        # Declares this app's notification kinds, for the preferences of every member.
-        from qa import notification_kinds  # noqa: F401
+        # Declares this app's notification kinds, for the preferences of every member;
+        # the page cache renders a thread afresh when its rows change.
+        from qa import notification_kinds, page_cache  # noqa: F401
+
+        page_cache.connect_qa()

@@ -123,17 +123,30 @@ def thread_parts(*, viewer: Any, question: Question) -> tuple[list[Answer], list
     return answers, comments.get(None, [])
 
 
-def viewer_votes(*, viewer: Any, question: Question) -> dict[str, int]:
+def viewer_votes(*, viewer: Any, question_id: int) -> dict[str, int]:
     """This viewer's votes in a thread, keyed "q<id>" and "a<id>", in one query."""
     if not viewer.is_authenticated:
         return {}
     votes = Vote.objects.filter(user=viewer).filter(
-        Q(question=question) | Q(answer__question=question)
+        Q(question_id=question_id) | Q(answer__question_id=question_id)
     )
     return {
         (f"q{v.question_id}" if v.question_id else f"a{v.answer_id}"): v.value
         for v in votes.only("question_id", "answer_id", "value")
     }
+
+
+def thread_hidden_writers(*, question: Question) -> set[int]:
+    """Who wrote the thread's hidden answers and comments (each sees their own), in one
+    query."""
+    answers = Answer.objects.filter(question=question, hidden=True)
+    comments = Comment.objects.filter(
+        Q(question=question) | Q(answer__question=question), hidden=True
+    )
+    writers = answers.values_list("author_id", flat=True).union(
+        comments.values_list("author_id", flat=True)
+    )
+    return set(writers)
 
 
 def post_revisions(

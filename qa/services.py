@@ -39,6 +39,7 @@ from accounts.models import User
 from accounts.notifications import About, notify
 from accounts.services import user_ensure_can_post, user_is_moderator
 from qa import notification_kinds as qa_kinds
+from qa import page_cache
 from qa.checklist import Checklist
 from qa.limits import ANSWER, QUESTION, comment_links_check, posting_limits_check
 from qa.markdown import render_markdown
@@ -270,6 +271,7 @@ def post_visibility_set(*, post: Post, hidden: bool, **fields: Any) -> None:
     post.hidden = hidden
     for name, value in fields.items():
         setattr(post, name, value)
+    page_cache.post_changed(post)
     if isinstance(post, Answer):
         answer_counts_refresh(question_ids=[post.question_id])
     if not isinstance(post, Question):  # an answer or a comment: its thread's first responses
@@ -298,6 +300,7 @@ def question_locked_set(*, question: Question, locked: bool) -> Question:
     """Lock a thread (no new answers or comments) or unlock it."""
     Question.objects.filter(pk=question.pk).update(locked=locked)
     question.locked = locked
+    page_cache.thread_changed(question.pk)
     return question
 
 
@@ -308,6 +311,7 @@ def question_merge_into(*, source: Question, target: Question) -> tuple[int, int
     takes the source's. Both are locked by the caller. Returns (answers, comments)."""
     answers = Answer.objects.filter(question=source).update(question=target)
     comments = Comment.objects.filter(question=source).update(question=target)
+    page_cache.thread_changed(source.pk, target.pk)
     # Threads merged into or closed as duplicates of this one now point at the target.
     Question.objects.filter(merged_into=source).update(merged_into=target)
     Question.objects.filter(duplicate_of=source).update(duplicate_of=target)
@@ -455,6 +459,7 @@ def question_set_solution_note(*, user: User, question: Question, note: str) -> 
         solution_note_html=render_markdown(note),
         last_activity_at=timezone.now(),
     )
+    page_cache.thread_changed(question.pk)
     question.refresh_from_db()
     return question
 
@@ -476,18 +481,18 @@ def _views_store() -> Any:
     return None
 
 
-def question_register_view(*, question: Question) -> None:
+def question_register_view(*, question_id: int) -> None:
     """Count a view of the thread: one HINCRBY in Redis, added to Question.view_count by
     view_counts_flush (every 30 seconds); an UPDATE without Redis, or when it fails."""
     store = _views_store()
     if store is not None:
         try:
-            store.hincrby(cache.make_key(VIEWS_PENDING), str(question.pk), 1)
+            store.hincrby(cache.make_key(VIEWS_PENDING), str(question_id), 1)
             return
         except RedisError:
             # Redis unreachable: the page is still served, the view counted in the table.
             logger.warning("Thread view counted in the database: Redis is unreachable.")
-    Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+    Question.objects.filter(pk=question_id).update(view_count=F("view_count") + 1)
 
 
 def view_counts_flush() -> int:
@@ -701,6 +706,8 @@ def vote_cast(
     else:
         Vote.objects.create(user=user, value=value, **target)
     model.objects.filter(pk=post.pk).update(score=F("score") + (value - old))
+    thread = question.pk if question is not None else answer.question_id  # type: ignore[union-attr]
+    page_cache.thread_changed(thread)
     return post.score + (value - old)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import re
+from types import SimpleNamespace
 from typing import Any, cast
 
 from django.contrib import messages
@@ -11,15 +13,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
 from accounts.services import user_is_moderator
-from qa import selectors, services
+from qa import page_cache, selectors, services
 from qa.forms import (
     AnswerForm,
     CommentForm,
@@ -70,6 +74,11 @@ def tag_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return question_list(request, tag=get_object_or_404(Tag, slug=slug))
 
 
+def _plain_get(request: HttpRequest) -> bool:
+    """A page any reader of its kind would be shown alike (no query string, no htmx)."""
+    return not request.GET and page_cache.cacheable(request)
+
+
 def _thread_context(request: HttpRequest, question: Question, **extra: Any) -> dict[str, Any]:
     viewer = request.user
     answers, question_comments = selectors.thread_parts(viewer=viewer, question=question)
@@ -78,7 +87,7 @@ def _thread_context(request: HttpRequest, question: Question, **extra: Any) -> d
         "question": question,
         "question_comments": question_comments,
         "answers": answers,
-        "votes": selectors.viewer_votes(viewer=viewer, question=question),
+        "votes": selectors.viewer_votes(viewer=viewer, question_id=question.pk),
         "can_accept": viewer.is_authenticated and (viewer.pk == question.author_id or is_moderator),
         "is_moderator": is_moderator,
         "answer_form": extra.pop("answer_form", None) or AnswerForm(),
@@ -87,15 +96,119 @@ def _thread_context(request: HttpRequest, question: Question, **extra: Any) -> d
     }
 
 
+class _Reader:
+    """The signed-in member a thread's cached part is rendered for: one who has written
+    nothing in it, voted on nothing, and moderates nothing. Their own votes and mentoring
+    panel are put in for each member (_member_page)."""
+
+    pk = id = None
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = is_superuser = False
+
+
+VOTE_END = "<!--/vote-->"
+VOTE_MARKS = re.compile(r"<!--/?vote[^>]*-->")
+MENTORING_SLOT = "<!--mentoring-->"
+
+
+def _thread_page(request: HttpRequest, question: Question, slot: page_cache.Slot) -> HttpResponse:
+    """Render a public thread for a cache slot and file it there: the whole page for a
+    visitor, the thread's part for a member who only reads it (then framed for them)."""
+    markers = page_cache.markers()
+    if not request.user.is_authenticated:
+        context = {**_thread_context(request, question), **markers}
+        entry = page_cache.entry(
+            render_to_string("qa/question_detail.html", context, request), markers
+        )
+        slot.store(entry)
+        return HttpResponse(entry.fill(request))
+    member = _member(request)
+    if member.pk == question.author_id or user_is_moderator(user=member):
+        return _full_thread_page(request, question)
+    context = _thread_context(request, question)
+    answers, comments = context["answers"], context["question_comments"]
+    posts = {f"q{question.pk}": (question.score, question.author_id)} | {
+        f"a{answer.pk}": (answer.score, answer.author_id) for answer in answers
+    }
+    comments = comments + [c for answer in answers for c in answer.thread_comments]
+    writers = {author for _score, author in posts.values()} | {c.author_id for c in comments}
+    if member.pk in writers:
+        return render(request, "qa/question_detail.html", context)
+    # Not a writer here, so this member sees what any reader does: file it for them all.
+    writers |= selectors.thread_hidden_writers(question=question)
+    reader = {"user": _Reader(), "votes": {}, "member_slots": True, **markers}
+    body = render_to_string("qa/question_detail.html#thread", {**context, **reader}, request)
+    entry = page_cache.entry(body, markers, question=question, posts=posts, writers=writers)
+    slot.store(entry)
+    return _member_page(request, entry, votes=context["votes"]) or _full_thread_page(
+        request, question
+    )
+
+
+def _member_page(
+    request: HttpRequest, entry: page_cache.Entry, votes: dict[str, int] | None = None
+) -> HttpResponse | None:
+    """A cached thread part framed for a signed-in member, with their votes and their
+    mentoring panel; None for those who see more of the thread than a reader does
+    (its writers, moderators)."""
+    member = _member(request)
+    if member.pk in entry.meta["writers"] or user_is_moderator(user=member):
+        return None
+    question = entry.meta["question"]
+    html = entry.fill(request)
+    if votes is None:
+        votes = selectors.viewer_votes(viewer=member, question_id=question.pk)
+    for post, vote in votes.items():
+        kind = "question" if post[0] == "q" else "answer"
+        before, found, rest = html.partition(f"<!--vote:{kind}:{post[1:]}-->")
+        if not found or post not in entry.meta["posts"]:
+            continue
+        score, author_id = entry.meta["posts"][post]
+        target = SimpleNamespace(pk=int(post[1:]), score=score, author_id=author_id)
+        fresh = render_to_string(
+            "qa/question_detail.html#vote",
+            {"post": target, "kind": kind, "my_vote": vote},
+            request,
+        )
+        html = before + fresh + rest.partition(VOTE_END)[2]
+    html = VOTE_MARKS.sub("", html)
+    panel = render_to_string("qa/question_detail.html#mentoring", {"question": question}, request)
+    # Markup our templates rendered (the cached part, the votes, the panel).
+    html = mark_safe(html.replace(MENTORING_SLOT, panel, 1))  # noqa: S308
+    context = {"thread_html": html, "thread_title": question.title}
+    return render(request, "qa/question_detail.html", context)
+
+
+def _full_thread_page(request: HttpRequest, question: Question) -> HttpResponse:
+    return render(request, "qa/question_detail.html", _thread_context(request, question))
+
+
 def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    slot = None
+    if _plain_get(request):
+        viewer = "member" if request.user.is_authenticated else "visitor"
+        slot = page_cache.lookup(page_cache.thread_scope(pk), viewer)
+    if slot is not None and slot.entry is not None:
+        response = (
+            HttpResponse(slot.entry.fill(request))
+            if not request.user.is_authenticated
+            else _member_page(request, slot.entry)
+        )
+        if response is not None:
+            services.question_register_view(question_id=pk)
+            return response
     question = selectors.question_detail(viewer=request.user).filter(pk=pk).first()
     if question is None:
         # A thread merged into another lives on there (anchors to its answers follow).
         if target := selectors.merged_target(question_id=pk):
             return redirect("qa:question-detail", pk=target, permanent=True)
         raise Http404(_("No such question."))
-    services.question_register_view(question=question)
-    return render(request, "qa/question_detail.html", _thread_context(request, question))
+    services.question_register_view(question_id=question.pk)
+    if slot is not None and not question.hidden:
+        return _thread_page(request, question, slot)
+    return _full_thread_page(request, question)
 
 
 @login_required

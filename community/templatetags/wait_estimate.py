@@ -52,8 +52,8 @@ def _asker_is_waiting(context: dict[str, Any], question: Any) -> bool:
     """The viewer asked this open thread and no one has responded yet. The answer count
     and status are on the page's question already: the query runs only when they leave
     the question open."""
-    request = context.get("request")
-    viewer = getattr(request, "user", None)
+    # The page's viewer: the request's, or the member a cached page is rendered for.
+    viewer = context.get("user") or getattr(context.get("request"), "user", None)
     return (
         viewer is not None
         and viewer.is_authenticated

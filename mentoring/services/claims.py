@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.selectors import moderator_ids
 from mentoring import notification_kinds as mentoring_kinds
 from mentoring.models import Claim, Exclusion, Feedback, MentorProfile, Mentorship
+from qa import page_cache
 from qa.models import Question, first_created
 from qa.services import moment_advanced
 
@@ -32,6 +33,7 @@ def _end_claim(claim: Claim, state: str, reason: str) -> None:
     Claim.objects.filter(pk=claim.pk, state=Claim.State.ACTIVE).update(
         state=state, ended_at=timezone.now(), end_reason=reason[:500]
     )
+    page_cache.thread_changed(claim.question_id)
 
 
 def thread_removed(*, question: Question) -> int:

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from mentoring import selectors
 from mentoring.forms import FeedbackForm
-from mentoring.models import Claim, MentorProfile
+from mentoring.models import Claim
 
 register = template.Library()
 
@@ -20,12 +20,10 @@ ASKER_MATCHES = 3
 
 @register.inclusion_tag("mentoring/panel.html", takes_context=True)
 def mentoring_panel(context: dict[str, Any], question: Any) -> dict[str, Any]:
-    viewer = context["request"].user
+    # The page's viewer: the request's, or the member a cached page is rendered for.
+    viewer = context.get("user") or context["request"].user
     claim = selectors.active_claim(question=question)
-    is_mentor = (
-        viewer.is_authenticated
-        and MentorProfile.objects.filter(user=viewer, status=MentorProfile.Status.APPROVED).exists()
-    )
+    is_mentor = selectors.is_approved_mentor(viewer=viewer)
     waiting = question.status == "open" and not question.hidden and claim is None
     asker = viewer.is_authenticated and viewer.pk == question.author_id
     matches, estimate, held, to_rate = [], None, False, None
