@@ -52,18 +52,38 @@ def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
+LIST_PARAMETERS = {"sort", "status", "tag", "page"}
+
+
+def _list_slot(request: HttpRequest, tag: Tag | None) -> page_cache.Slot | None:
+    """Where a visitor's page of the question list is cached: only for the list's own
+    parameters, with short values, so that odd query strings cannot fill the cache."""
+    if request.user.is_authenticated or not page_cache.cacheable(request):
+        return None
+    if not set(request.GET) <= LIST_PARAMETERS:
+        return None
+    if any(len(value) > 20 for value in request.GET.values()):
+        return None
+    return page_cache.lookup(page_cache.LIST, "visitor", request.get_full_path())
+
+
 def question_list(request: HtmxHttpRequest, tag: Tag | None = None) -> HttpResponse:
+    slot = _list_slot(request, tag)
+    if slot is not None and slot.entry is not None:
+        return HttpResponse(slot.entry.fill(request))
     filters = ListFilterForm(request.GET)
     values = filters.values()
     if tag is not None:
         values["tag"] = tag.slug
     page = _page(request, selectors.question_list(viewer=request.user, **values))
     template = "qa/question_list.html#results" if request.htmx else "qa/question_list.html"
-    return render(
-        request,
-        template,
-        {"page": page, "filters": filters, "current": values, "tag": tag},
-    )
+    context = {"page": page, "filters": filters, "current": values, "tag": tag}
+    if slot is None:
+        return render(request, template, context)
+    markers = page_cache.markers()
+    entry = page_cache.entry(render_to_string(template, context | markers, request), markers)
+    slot.store(entry)
+    return HttpResponse(entry.fill(request))
 
 
 def tag_list(request: HttpRequest) -> HttpResponse:

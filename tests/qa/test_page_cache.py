@@ -316,3 +316,41 @@ def test_page_caching_can_be_turned_off(client, settings):
     page(client, thread)
     count, _response = queries(client, thread.get_absolute_url())
     assert count > 0
+
+
+def test_a_visitor_gets_the_question_list_from_the_cache_until_a_thread_changes(client):
+    older = question(title="An older thread about caching")
+    first, _response = queries(client, "/questions/")
+    again, response = queries(client, "/questions/")
+    assert first > 0
+    assert again == 0
+    assert "An older thread about caching" in response.content.decode()
+
+    question(title="A thread asked just now")
+    assert "A thread asked just now" in client.get("/questions/").content.decode()
+    answer(question_obj=older)
+    listed = client.get("/questions/?sort=unanswered").content.decode()
+    assert "A thread asked just now" in listed
+    assert "An older thread about caching" not in listed
+    assert "An older thread about caching" in client.get("/questions/").content.decode()
+
+
+def test_each_filter_and_page_is_cached_apart_and_odd_queries_not_at_all(client):
+    solved = question(title="The solved thread")
+    answer_accept(user=solved.author, answer=answer(question_obj=solved))
+    question(title="The open thread")
+    assert "The open thread" not in client.get("/questions/?status=solved").content.decode()
+    assert "The open thread" in client.get("/questions/?status=open").content.decode()
+    assert "The solved thread" in client.get("/questions/?status=solved").content.decode()
+    client.get("/questions/?utm_source=mail")
+    count, _response = queries(client, "/questions/?utm_source=mail")
+    assert count > 0
+
+
+def test_a_signed_in_member_gets_their_own_list(client):
+    member = UserFactory()
+    mine = question(author=member, title="My own hidden thread")
+    post_hide(moderator=moderator(), post=mine, reason="spam")
+    client.get("/questions/")  # a visitor's list is filed
+    client.force_login(member)
+    assert "My own hidden thread" in client.get("/questions/").content.decode()
