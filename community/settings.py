@@ -182,11 +182,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "community",
         }
     }
+    # Sessions are read from Redis (a signed-in request's first query saved) and kept in
+    # the database too, so a Redis restart signs no one out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

@@ -1,5 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def _sees_mentor_panel(member: Any) -> bool:
+    """Approved mentors see "I'll take this" and the history in a thread's mentoring panel."""
+    from mentoring.selectors import is_approved_mentor
+
+    return is_approved_mentor(viewer=member)
 
 
 class MentoringConfig(AppConfig):
@@ -12,5 +21,7 @@ class MentoringConfig(AppConfig):
         from mentoring.models import Claim
         from qa import page_cache
 
-        # A claim is on its thread's page (who is helping).
+        # A claim is on its thread's page (who is helping); a mentor's panel is their own.
         page_cache.connect(Claim)
+        if _sees_mentor_panel not in page_cache.OWN_PANEL:
+            page_cache.OWN_PANEL.append(_sees_mentor_panel)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,15 @@ def thread_changed(*question_ids: int | None) -> None:
 def site_changed() -> None:
     """Something every page may show changed (a tag, a member's name)."""
     _forget_now_and_on_commit({SITE})
+
+
+# Who sees a panel of their own on thread pages (mentoring registers its mentors), so
+# gets it rendered for them instead of the reader's in the cached part.
+OWN_PANEL: list[Callable[[Any], bool]] = []
+
+
+def has_own_panel(member: Any) -> bool:
+    return any(check(member) for check in OWN_PANEL)
 
 
 @dataclass

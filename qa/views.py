@@ -129,8 +129,9 @@ class _Reader:
 
 
 VOTE_END = "<!--/vote-->"
-VOTE_MARKS = re.compile(r"<!--/?vote[^>]*-->")
-MENTORING_SLOT = "<!--mentoring-->"
+THREAD_PANEL = "qa/question_detail.html#mentoring"
+MENTORING_START, MENTORING_END = "<!--mentoring-->", "<!--/mentoring-->"
+SLOT_MARKS = re.compile(r"<!--/?(?:vote|mentoring)[^>]*-->")
 
 
 def _thread_page(request: HttpRequest, question: Question, slot: page_cache.Slot) -> HttpResponse:
@@ -179,7 +180,8 @@ def _member_page(
     question = entry.meta["question"]
     html = entry.fill(request)
     if votes is None:
-        votes = selectors.viewer_votes(viewer=member, question_id=question.pk)
+        answers = [int(post[1:]) for post in entry.meta["posts"] if post[0] == "a"]
+        votes = selectors.viewer_votes(viewer=member, question_id=question.pk, answer_ids=answers)
     for post, vote in votes.items():
         kind = "question" if post[0] == "q" else "answer"
         before, found, rest = html.partition(f"<!--vote:{kind}:{post[1:]}-->")
@@ -193,10 +195,13 @@ def _member_page(
             request,
         )
         html = before + fresh + rest.partition(VOTE_END)[2]
-    html = VOTE_MARKS.sub("", html)
-    panel = render_to_string("qa/question_detail.html#mentoring", {"question": question}, request)
+    if member.is_staff or page_cache.has_own_panel(member):
+        # Their panel has more than a reader's: "I'll take this", the thread's history.
+        before, _slot, rest = html.partition(MENTORING_START)
+        panel = render_to_string(THREAD_PANEL, {"question": question}, request)
+        html = before + panel + rest.partition(MENTORING_END)[2]
     # Markup our templates rendered (the cached part, the votes, the panel).
-    html = mark_safe(html.replace(MENTORING_SLOT, panel, 1))  # noqa: S308
+    html = mark_safe(SLOT_MARKS.sub("", html))  # noqa: S308
     context = {"thread_html": html, "thread_title": question.title}
     return render(request, "qa/question_detail.html", context)
 

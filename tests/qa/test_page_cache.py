@@ -354,3 +354,13 @@ def test_a_signed_in_member_gets_their_own_list(client):
     client.get("/questions/")  # a visitor's list is filed
     client.force_login(member)
     assert "My own hidden thread" in client.get("/questions/").content.decode()
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    from django.core.cache import caches
+
+    backend = caches["default"]._cache
+    assert backend.get_client() is backend.get_client()
+    assert backend.get_client(write=True) is backend.get_client("key", write=True)
+    caches["default"].set("shared-client", "kept")
+    assert caches["default"].get("shared-client") == "kept"
