@@ -189,15 +189,26 @@ def fixtures() -> Fixtures:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db.models import Q
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
     from mentoring import services as mentoring
-    from qa.models import Question
+    from qa.models import Comment, Question
     from qa.services import question_ask
 
     thread = Question.objects.order_by("-answer_count", "pk").first()
-    member = User.objects.exclude(pk=getattr(thread, "author_id", None)).order_by("pk").first()
+    # A reader of the thread, as most signed-in visitors of a thread are: someone who
+    # wrote nothing in it (its writers see their own controls, rendered for them).
+    writers = {getattr(thread, "author_id", None)}
+    if thread is not None:
+        writers |= set(thread.answers.values_list("author_id", flat=True))
+        writers |= set(
+            Comment.objects.filter(Q(question=thread) | Q(answer__question=thread)).values_list(
+                "author_id", flat=True
+            )
+        )
+    member = User.objects.exclude(pk__in=writers - {None}).order_by("pk").first()
     if thread is None or member is None:
         raise SystemExit("bench: no questions or members were loaded")
     session = SessionStore()
