@@ -217,6 +217,7 @@ class NotificationAdmin(ModelAdmin):
         "attempts", "next_attempt_at", "claimed_at", "sent_at", "message_id", "last_error",
         "read_at", "created_at",
     ]  # fmt: skip
+    change_related = ("recipient",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 
 
@@ -45,3 +46,15 @@ def _acceptable(model: type[models.Model], name: str, value: Any) -> bool:
 
 class ModelAdmin(ValidInitialMixin, admin.ModelAdmin):
     """The project's base admin."""
+
+    # The related objects a change page reads of its object (its read-only foreign keys,
+    # what its title names), fetched with it rather than one at a time as the page renders.
+    change_related: tuple[str, ...] = ()
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and self.change_related:
+            prefetch_related_objects([obj], *self.change_related)
+        return obj

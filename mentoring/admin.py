@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,6 +27,10 @@ class ExpertiseInline(admin.TabularInline):
     autocomplete_fields = ["tag"]
     extra = 1
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MentorExpertise]:
+        # Each row is titled by its tag.
+        return super().get_queryset(request).select_related("tag")
+
 
 @admin.register(MentorProfile)
 class MentorProfileAdmin(ModelAdmin):
@@ -40,6 +45,7 @@ class MentorProfileAdmin(ModelAdmin):
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
     readonly_fields = ["status", "approved_at", "approved_by", "last_offered_at", "created_at"]
+    change_related = ("user", "approved_by")
     inlines = [ExpertiseInline]
     actions = ["approve"]
 
@@ -68,6 +74,7 @@ class ClaimAdmin(ModelAdmin):
         "question", "mentor", "state", "created_at", "reply_due_at", "first_reply_at",
         "extended", "ended_at", "end_reason",
     ]  # fmt: skip
+    change_related = ("question", "mentor")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -110,6 +117,7 @@ class EscalationAdmin(ModelAdmin):
     search_fields = ["question__title"]
     date_hierarchy = "escalated_at"
     readonly_fields = ["question", "escalated_at", "eligible_mentors", "reason", "retag_asked_at"]
+    change_related = ("question",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -124,6 +132,7 @@ class OfferAdmin(ModelAdmin):
     readonly_fields = [
         "question", "mentor", "wave", "score", "reasons", "created_at", "declined_at",
     ]  # fmt: skip
+    change_related = ("question", "mentor")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -136,6 +145,7 @@ class ExclusionAdmin(ModelAdmin):
     list_select_related = ["question", "mentor"]
     search_fields = ["question__title", "mentor__username"]
     autocomplete_fields = ["question", "mentor"]
+    change_related = ("mentor",)
 
 
 @admin.register(Feedback)
@@ -148,6 +158,7 @@ class FeedbackAdmin(ModelAdmin):
     search_fields = ["claim__mentor__username", "claim__question__title", "comment"]
     date_hierarchy = "created_at"
     readonly_fields = ["claim", "rating", "comment", "created_at"]
+    change_related = ("claim__mentor",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -163,6 +174,7 @@ class MentorshipAdmin(ModelAdmin):
     readonly_fields = [
         "mentee", "mentor", "goals", "created_at", "answered_at", "ended_at", "ended_by", "note",
     ]  # fmt: skip
+    change_related = ("mentee", "mentor", "ended_by")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -287,6 +287,10 @@ class ModerationRecordInline(admin.TabularInline):
     verbose_name_plural = gettext_lazy("Moderation record")
     ordering = ["-created_at"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ModerationAction]:
+        # Each row names its moderator.
+        return super().get_queryset(request).select_related("moderator")
+
 
 admin.site.unregister(User)
 
@@ -343,6 +347,9 @@ class FlagAdmin(ModelAdmin):
         "flagger", "question", "answer", "comment", "reason", "note", "duplicate_of", "status",
         "created_at", "resolved_at", "resolved_by",
     ]  # fmt: skip
+    change_related = (
+        "flagger", "question", "answer", "comment", "duplicate_of", "resolved_by",
+    )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -423,6 +430,7 @@ class ModerationActionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "moderator", "kind", "target", "reason"]
     list_filter = ["kind", ("moderator", admin.RelatedOnlyFieldListFilter), "created_at"]
     list_select_related = ["moderator"]
+    change_related = ("moderator", "member", "question", "answer", "comment")
     search_fields = ["target", "reason", "member__username", "moderator__username"]
     date_hierarchy = "created_at"
 

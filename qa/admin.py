@@ -103,6 +103,10 @@ class PostInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Each row names its author.
+        return super().get_queryset(request).select_related("author")
+
 
 class AnswerInline(PostInline):
     model = Answer
@@ -213,6 +217,7 @@ class QuestionAdmin(PostAdmin):
         "score", "answer_count", "view_count", "accepted_answer", "solution_note",
         "created_at", "updated_at", "last_activity_at", "external_id",
     ]  # fmt: skip
+    change_related = ("duplicate_of", "accepted_answer", "merged_into")
     exclude = ["search_vector"]
     inlines = [AnswerInline, QuestionCommentInline]
     view_on_site = True
@@ -235,6 +240,7 @@ class AnswerAdmin(PostAdmin):
     readonly_fields = [
         "question", *MODERATED_FIELDS, "score", "created_at", "updated_at", "external_id",
     ]  # fmt: skip
+    change_related = ("question",)
     date_hierarchy = "created_at"
     inlines = [AnswerCommentInline]
     view_on_site = True
@@ -248,6 +254,7 @@ class CommentAdmin(PostAdmin):
     search_fields = ["body", "author__username"]
     autocomplete_fields = ["author"]
     readonly_fields = ["question", "answer", *MODERATED_FIELDS, "created_at"]
+    change_related = ("question", "answer")
     date_hierarchy = "created_at"
     view_on_site = True
 
@@ -270,6 +277,7 @@ class VoteAdmin(ReadOnlyAdmin):
     list_display = ["user", "value", "question", "answer", "created_at"]
     list_filter = ["value"]
     list_select_related = ["user", "question", "answer"]
+    change_related = ("user", "question", "answer")
     search_fields = ["user__username", "question__title"]
     date_hierarchy = "created_at"
 
@@ -278,6 +286,7 @@ class VoteAdmin(ReadOnlyAdmin):
 class RevisionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "author", "question", "answer", "created_at"]
     list_select_related = ["author", "question", "answer"]
+    change_related = ("author", "question", "answer")
     search_fields = ["author__username", "previous_title", "previous_body"]
     date_hierarchy = "created_at"
 
@@ -306,6 +315,7 @@ class SearchEvidenceAdmin(ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["query", "user__username"]
     readonly_fields = ["user", "query", "source", "created_at"]
+    change_related = ("user",)
 
 
 @admin.register(FaqEvidence)
@@ -314,6 +324,7 @@ class FaqEvidenceAdmin(ModelAdmin):
     list_select_related = ["user", "entry"]
     search_fields = ["user__username", "no_match_query"]
     readonly_fields = ["user", "entry", "no_match_query", "created_at"]
+    change_related = ("user", "entry")
 
 
 class SimilarShownInline(admin.TabularInline):
@@ -325,6 +336,10 @@ class SimilarShownInline(admin.TabularInline):
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # Each row names the thread shown.
+        return super().get_queryset(request).select_related("question")
 
 
 @admin.register(AskDraft)
@@ -340,6 +355,7 @@ class AskDraftAdmin(ModelAdmin):
         "author", "data", "reached", "status", "opened_solved", "question", "started_at",
         "updated_at",
     ]  # fmt: skip
+    change_related = ("author", "question")
     inlines = [SimilarShownInline]
 
     def has_add_permission(self, request: Any) -> bool:
