@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.services import user_is_moderator
 from moderation import services
 from moderation.models import CloseReason, Flag, ModerationAction
+from moderation.selectors import posts_with_thread
 from qa.admin import AnswerAdmin, CommentAdmin, QuestionAdmin, ReadOnlyAdmin
 from qa.models import POST_MODELS, Answer, Comment, Question, thread_of
 
@@ -396,7 +397,7 @@ class FlagAdmin(ModelAdmin):
             return HttpResponseRedirect(reverse("admin:moderation_queue"))
         if kind not in POST_MODELS or step not in {"hide", "dismiss", "close", "suspend"}:
             raise PermissionDenied(_("Unknown action."))
-        post: Any = get_object_or_404(POST_MODELS[kind], pk=pk)
+        post: Any = get_object_or_404(posts_with_thread(kind=kind), pk=pk)
         me = _user(request)
         reason = request.POST.get("reason", "")
         try:

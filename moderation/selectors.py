@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from moderation.models import Flag, ModerationAction
-from qa.models import post_kind, thread_of
+from qa.models import POST_MODELS, post_kind, thread_of
 
 QUEUE_POSTS = 50
 
@@ -98,6 +98,21 @@ def flag_queue(*, limit: int = QUEUE_POSTS) -> list[QueueItem]:
             "moderation_actions": actions.get(item.post.author_id, 0),
         }
     return queue
+
+
+# A post with its author and its thread.
+POST_WITH_THREAD = {
+    "question": ["author"],
+    "answer": ["author", "question"],
+    "comment": ["author", "question", "answer__question"],
+}
+
+
+def posts_with_thread(*, kind: str) -> QuerySet[Any]:
+    """Posts of a kind ("question", "answer" or "comment") with their author and their
+    thread: what an action from the flag queue reads (who to suspend, which thread to
+    close)."""
+    return POST_MODELS[kind].objects.select_related(*POST_WITH_THREAD[kind])
 
 
 def open_flag_count() -> int:

@@ -28,7 +28,7 @@ from accounts.services import (
 from mentoring.services import thread_removed
 from moderation import notification_kinds as moderation_kinds
 from moderation.models import CloseReason, Flag, ModerationAction
-from qa.models import Answer, Comment, Question, post_kind, thread_of
+from qa.models import Answer, Comment, Question, post_kind, thread_id_of
 from qa.selectors import newcomer_ids
 from qa.services import (
     post_visibility_set,
@@ -69,13 +69,14 @@ def _record(
     member: User | None = None, details: dict[str, Any] | None = None,
 ) -> ModerationAction:  # fmt: skip
     targets: dict[str, Any] = {}
+    member_id = member.pk if member is not None else None
     if post is not None:
         targets[post_kind(post)] = post
-        member = member or post.author
+        member_id = member_id or post.author_id
     return ModerationAction.objects.create(
         moderator=moderator,
         kind=kind,
-        member=member,
+        member_id=member_id,
         target=_describe(post) if post is not None else f"Member {member}",
         reason=reason,
         details=details or {},
@@ -110,15 +111,14 @@ def flag_create(
     note = note.strip() if isinstance(note, str) else ""
     if reason == Flag.Reason.OTHER and not note:
         raise ValidationError({"note": _("Say what is wrong with the post.")})
+    post = _locked(post)
     if reason == Flag.Reason.DUPLICATE:
         if duplicate_of is None:
             raise ValidationError({"duplicate_of": _("Link the thread this one duplicates.")})
-        if duplicate_of.pk == thread_of(post).pk:
+        if duplicate_of.pk == thread_id_of(post):
             raise ValidationError({"duplicate_of": _("A thread cannot duplicate itself.")})
     elif duplicate_of is not None:
         raise ValidationError({"duplicate_of": _("Only a duplicate flag links a thread.")})
-    model = type(post)
-    post = model.objects.select_for_update().get(pk=post.pk)
     if post.hidden:
         raise FlagConflict(_("This post is already hidden; moderators are reviewing it."))
     if post.author_id == flagger.pk:
@@ -134,7 +134,6 @@ def flag_create(
         raise FlagConflict(
             _("You already flagged this post; moderators will look at it.")
         ) from None
-    thread = thread_of(post)
     notify(
         kind=moderation_kinds.FLAG_RAISED,
         recipients=moderator_ids(),
@@ -143,7 +142,7 @@ def flag_create(
         about=_about(post),
         thread_key=f"flags:{field}:{post.pk}",
         payload={
-            "question_id": thread.pk,
+            "question_id": thread_id_of(post),
             "title": f"Flagged: {_describe(post)}",
             "url": "/" + settings.ADMIN_PATH.strip("/") + "/moderation/flag/?status__exact=open",
             "excerpt_text": f"{flag.get_reason_display()}: {note}" if note else "",
@@ -193,7 +192,7 @@ def _about(post: Post) -> About:
         return About(question=post.pk)
     if isinstance(post, Answer):
         return About(question=post.question_id, answer=post.pk)
-    return About(question=thread_of(post).pk, answer=post.answer_id, comment=post.pk)
+    return About(question=thread_id_of(post), answer=post.answer_id, comment=post.pk)
 
 
 def _suppress_notifications(post: Post) -> int:
@@ -229,7 +228,11 @@ def _removed(post: Post) -> str:
 
 
 def _locked(post: Post) -> Post:
-    return type(post).objects.select_for_update().get(pk=post.pk)
+    """The post's row, locked, with what the audit record and the notifications read of
+    it: its author, and a comment's answer (which names its thread)."""
+    related = ["author", "answer"] if isinstance(post, Comment) else ["author"]
+    rows = type(post).objects.select_for_update(of=("self",)).select_related(*related)
+    return rows.get(pk=post.pk)
 
 
 @transaction.atomic

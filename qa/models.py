@@ -640,3 +640,13 @@ def thread_of(post: Question | Answer | Comment) -> Question:
     if isinstance(post, Answer):
         return post.question
     return post.question or post.answer.question  # type: ignore[union-attr]
+
+
+def thread_id_of(post: Question | Answer | Comment) -> int:
+    """The id of the question a post belongs to, without loading it: a comment on an
+    answer reads its answer, which the caller loads with the comment."""
+    if isinstance(post, Question):
+        return post.pk
+    if isinstance(post, Answer):
+        return post.question_id
+    return post.question_id or post.answer.question_id  # type: ignore[union-attr]
