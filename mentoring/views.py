@@ -256,9 +256,12 @@ def mentor_profile(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 def mentorships(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    return render(
-        request, "mentoring/mentorships.html", {"mentorships": selectors.mentorships_of(user=user)}
-    )
+    context = {
+        "mentorships": selectors.mentorships_of(user=user),
+        # A mentor (or applicant) also has the mentoring pages' menu.
+        "has_mentor_profile": MentorProfile.objects.filter(user=user).exists(),
+    }
+    return render(request, "mentoring/mentorships.html", context)
 
 
 @login_required
