@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from allauth.account import auth_backends
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,17 @@ class AccountAdapter(DefaultAccountAdapter):
                 {"request": request, "email": email, "current_site": site(), **context},
             )
         services.email_enqueue(message=message, user=user if isinstance(user, User) else None)
+
+    def send_confirmation_mail(
+        self, request: HttpRequest, emailconfirmation: Any, signup: bool
+    ) -> None:
+        address = emailconfirmation.email_address
+        if address.user_id is not None and not EmailAddress.user.is_cached(address):
+            # allauth finds the address of a member signing up or in by user_id alone, then
+            # names its owner in the mail: the owner is fetched here, in one query, rather
+            # than lazily inside allauth.
+            address.user = User.objects.get(pk=address.user_id)
+        super().send_confirmation_mail(request, emailconfirmation, signup)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         if isinstance(user, User) and user.is_suspended:
