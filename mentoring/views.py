@@ -63,7 +63,7 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _approved(user: User) -> bool:
-    return MentorProfile.objects.filter(user=user, status=MentorProfile.Status.APPROVED).exists()
+    return selectors.is_approved_mentor(viewer=user)
 
 
 @login_required
