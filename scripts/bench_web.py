@@ -17,8 +17,12 @@ each scenario --seconds of load over 16 connections:
 - write scenarios from Python threads (each request different, as members' are):
   posting an answer (API) and a mentor claiming then releasing a thread (API).
 
-Each scenario gives requests per second, p50 and p99 latency, errors (non-2xx or
-failed), and its ratio to /healthz. Written to bench/results.json and as a table into
+Each scenario gives requests per second, p50, p95 and p99 latency, errors (non-2xx or
+failed), and its ratio to /healthz. Search and similar threads are also timed one
+request at a time (`alone_p50_ms`, `alone_p95_ms`): under 16 connections to 2 workers a
+request mostly waits for the others, so that is their latency to one member. Written
+to bench/results.json (bench/results-large.json for 100,000 questions or more, served
+from a database of its own, community_bench_large by default) and as a table into
 README.md between the "bench:start" and "bench:end" markers.
 """
 
@@ -48,14 +52,20 @@ from urllib.parse import quote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared" / "bench" / "make_dataset.py"
 RESULTS = ROOT / "bench" / "results.json"
+RESULTS_LARGE = ROOT / "bench" / "results-large.json"
+LARGE = 100_000  # questions from which a run is the large one
 README = ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:54329/community_bench_web"
+LARGE_URL = "postgres://postgres@127.0.0.1:54329/community_bench_large"
 CONNECTIONS = 16
 WORKERS = 2
 # Targets of the issue, as shares of /healthz in the same run.
 TARGETS = {"question_anonymous": 0.25, "question_signed_in": 0.10, "list": 0.10}
 IMPORT_TARGET = 2_000  # questions per second
+# p95 of search and similar threads, one request at a time, at a million threads.
+LATENCY_TARGET_MS = 50
+ALONE = ("search_rare_word", "search_common_word", "search_chinese", "similar_threads")
 
 
 def _own_database(redis_url: str) -> str:
@@ -72,7 +82,7 @@ def _arguments() -> argparse.Namespace:
         help="questions of the shared data set to load",
     )
     parser.add_argument("--seconds", type=float, default=10, help="load per scenario")
-    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--database-url", default="", help="default: by the size of the run")
     parser.add_argument(
         "--redis-url",
         default=_own_database(os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0")),
@@ -93,6 +103,7 @@ def _arguments() -> argparse.Namespace:
 
 
 ARGS = _arguments()
+ARGS.database_url = ARGS.database_url or (LARGE_URL if ARGS.questions >= LARGE else DEFAULT_URL)
 if "bench" not in urlsplit(ARGS.database_url).path:
     sys.exit("The benchmark drops and recreates its database: give one with 'bench' in its name.")
 ENV = {
@@ -131,7 +142,10 @@ class Result:
     seconds: float = 0.0
     rps: float = 0.0
     p50_ms: float | None = None
+    p95_ms: float | None = None
     p99_ms: float | None = None
+    alone_p50_ms: float | None = None
+    alone_p95_ms: float | None = None
     ratio_to_healthz: float | None = None
     note: str = ""
     latencies: list[float] = field(default_factory=list, repr=False)
@@ -182,6 +196,7 @@ class Fixtures:
     similar_title: str
     answer_threads: list[int]
     claim_threads: list[int]
+    notes: dict[str, str]
 
 
 def fixtures() -> Fixtures:
@@ -242,6 +257,10 @@ def fixtures() -> Fixtures:
             limits=False,
         )
     words = search_words()
+    notes = {
+        f"search_{kind}_word": f"'{word}' is in {share_with(word):.0%} of the threads"
+        for kind, word in zip(("rare", "common"), words, strict=True)
+    }
     open_threads = list(
         Question.objects.filter(status="open", hidden=False)
         .exclude(author=member)
@@ -267,7 +286,19 @@ def fixtures() -> Fixtures:
         similar_title=thread.title,
         answer_threads=open_threads,
         claim_threads=claimable,
+        notes=notes,
     )
+
+
+def share_with(word: str) -> float:
+    """The share of threads whose text (title, tags or body) has this word."""
+    from django.contrib.postgres.search import SearchQuery
+
+    from qa.models import Question
+
+    total = Question.objects.count()
+    found = Question.objects.filter(search_vector=SearchQuery(word, config="english")).count()
+    return found / total if total else 0.0
 
 
 def search_words() -> tuple[str, str]:
@@ -342,9 +373,10 @@ def ab_installed() -> str:
     return ab
 
 
-def run_ab(ab: str, port: int, result: Result, headers: list[str]) -> None:
-    """ab for --seconds over CONNECTIONS connections; every request's time from its CSV
-    of percentiles."""
+def run_ab(
+    ab: str, port: int, result: Result, headers: list[str], connections: int = CONNECTIONS
+) -> dict[int, float]:
+    """ab for --seconds over `connections` connections; the percentiles of its CSV."""
     with tempfile.NamedTemporaryFile(suffix=".csv") as csv_file:
         command = [
             ab,
@@ -355,7 +387,7 @@ def run_ab(ab: str, port: int, result: Result, headers: list[str]) -> None:
             "-n",
             "10000000",
             "-c",
-            str(CONNECTIONS),
+            str(connections),
             "-e",
             csv_file.name,
         ]
@@ -369,10 +401,14 @@ def run_ab(ab: str, port: int, result: Result, headers: list[str]) -> None:
         taken = float(re.search(r"Time taken for tests:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
         lines = Path(csv_file.name).read_text().splitlines()[1:]
         percentiles = {int(float(p)): float(ms) for p, ms in (line.split(",") for line in lines)}
+    if connections != CONNECTIONS:
+        return percentiles
     result.requests, result.seconds = complete, taken
     result.errors = failed + (int(non_2xx.group(1)) if non_2xx else 0)
     result.rps = complete / taken if taken else 0.0
     result.p50_ms, result.p99_ms = percentiles.get(50), percentiles.get(99)
+    result.p95_ms = percentiles.get(95)
+    return percentiles
 
 
 def run_writes(port: int, result: Result, make_request: Any, workers: int = 4) -> None:
@@ -422,6 +458,7 @@ def run_writes(port: int, result: Result, make_request: Any, workers: int = 4) -
     if latencies:
         ordered = sorted(latencies)
         result.p50_ms = round(statistics.median(ordered), 1)
+        result.p95_ms = round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)
         result.p99_ms = round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1)
 
 
@@ -456,6 +493,7 @@ def run_claims(port: int, result: Result, threads: list[int], token: str) -> Non
     if latencies:
         ordered = sorted(latencies)
         result.p50_ms = round(statistics.median(ordered), 1)
+        result.p95_ms = round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)
         result.p99_ms = round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1)
 
 
@@ -478,8 +516,11 @@ def scenarios(data: Fixtures, port: int) -> list[Result]:
     for name, path, headers in gets:
         if only and name not in only and name != "healthz":
             continue
-        result = Result(name, path)
+        result = Result(name, path, note=data.notes.get(name, ""))
         run_ab(ab, port, result, headers)
+        if name in ALONE:
+            alone = run_ab(ab, port, result, headers, connections=1)
+            result.alone_p50_ms, result.alone_p95_ms = alone.get(50), alone.get(95)
         results.append(result)
         print(_line(result), flush=True)
 
@@ -545,40 +586,58 @@ def report(results: list[Result], imported: dict[str, Any]) -> None:
         "targets": {
             name: {
                 "share_of_healthz": share,
-                "measured": next(r.ratio_to_healthz for r in results if r.name == name),
+                "measured": next((r.ratio_to_healthz for r in results if r.name == name), None),
             }
             for name, share in TARGETS.items()
         },
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    readme_table(document)
+    target = RESULTS_LARGE if ARGS.questions >= LARGE else RESULTS
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    readme_table()
 
 
 def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f} ms"
 
 
-def readme_table(document: dict[str, Any]) -> None:
-    """The table between the README's markers, from a results document; with each
-    target, what was measured and by how much it is missed."""
+def _table(document: dict[str, Any], source: str) -> list[str]:
     imported, scenarios = document["import"], document["scenarios"]
     setup = document["setup"]
     rows = [
         f"Measured {document['date']} by `make bench` ({imported['questions']:,} questions "
         f"of the shared data set, {setup['server']}, {setup['connections']} connections, "
         f"{setup['seconds_per_scenario']:g} s a scenario on 127.0.0.1). From "
-        "`bench/results.json`:",
+        f"`{source}`:",
         "",
-        "| scenario | req/s | p50 | p99 | errors | share of /healthz |",
-        "|---|---|---|---|---|---|",
+        "| scenario | req/s | p50 | p95 | p99 | errors | share of /healthz "
+        "| one at a time: p50, p95 |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in scenarios.items():
+        alone = (
+            f"{_ms(r.get('alone_p50_ms'))}, {_ms(r.get('alone_p95_ms'))}"
+            if r.get("alone_p95_ms") is not None
+            else ""
+        )
         rows.append(
             f"| {name.replace('_', ' ')} | {r['rps']:,.1f} | {_ms(r['p50_ms'])} "
-            f"| {_ms(r['p99_ms'])} | {r['errors']} | {100 * (r['ratio_to_healthz'] or 0):.1f}% |"
+            f"| {_ms(r.get('p95_ms'))} | {_ms(r['p99_ms'])} | {r['errors']} "
+            f"| {100 * (r['ratio_to_healthz'] or 0):.1f}% | {alone} |"
         )
-    rows += ["", "Against the targets:", ""]
+    notes = [
+        f"{name.replace('_', ' ')}: {r['note']}" for name, r in scenarios.items() if r.get("note")
+    ]
+    if notes:
+        rows += ["", "; ".join(notes) + "."]
+    return rows
+
+
+def _verdicts(document: dict[str, Any]) -> list[str]:
+    """Each share-of-/healthz target and the import rate: wanted, measured, by how much
+    it is missed."""
+    imported = document["import"]
+    rows = []
     for name, target in document["targets"].items():
         measured = target["measured"] or 0
         verdict = (
@@ -596,8 +655,53 @@ def readme_table(document: dict[str, Any]) -> None:
     if rate:
         verdict = "met" if rate >= IMPORT_TARGET else f"{IMPORT_TARGET / rate:.1f} times short"
         rows.append(
-            f"- import: {IMPORT_TARGET:,} questions/s wanted, {rate:,.0f} measured ({verdict})."
+            f"- import: {IMPORT_TARGET:,} questions/s wanted, {rate:,.0f} measured ({verdict});"
         )
+    return rows
+
+
+def _latency_verdicts(document: dict[str, Any]) -> list[str]:
+    rows = []
+    questions = document["import"]["questions"]
+    for name in ALONE:
+        r = document["scenarios"].get(name)
+        if not r or r.get("alone_p95_ms") is None:
+            continue
+        p95 = r["alone_p95_ms"]
+        verdict = (
+            "met" if p95 <= LATENCY_TARGET_MS else f"missed by {p95 - LATENCY_TARGET_MS:,.0f} ms"
+        )
+        rows.append(
+            f"- {name.replace('_', ' ')} at {questions:,} threads: p95 "
+            f"{LATENCY_TARGET_MS} ms or less wanted, {p95:,.0f} ms measured ({verdict});"
+        )
+    return rows
+
+
+def readme_table() -> None:
+    """The tables between the README's markers, from the results files; with each
+    target, what was measured and by how much it is missed."""
+    rows: list[str] = []
+    verdicts: list[str] = []
+    for path in (RESULTS, RESULTS_LARGE):
+        if not path.exists():
+            continue
+        document = json.loads(path.read_text())
+        if rows:
+            rows.append("")
+        rows += _table(document, str(path.relative_to(ROOT)))
+        verdicts += _verdicts(document) if path == RESULTS else []
+        if path == RESULTS_LARGE:
+            verdicts += _latency_verdicts(document)
+            rate = document["import"].get("questions_per_s")
+            if rate:
+                verdicts.append(
+                    f"- import of {document['import']['questions']:,} questions: {rate:,.0f} "
+                    "questions/s;"
+                )
+    if verdicts:
+        verdicts[-1] = verdicts[-1].rstrip(";") + "."
+        rows += ["", "Against the targets:", "", *verdicts]
     text = README.read_text()
     if START in text and END in text:
         before, rest = text.split(START, 1)
@@ -607,7 +711,7 @@ def readme_table(document: dict[str, Any]) -> None:
 
 def main() -> None:
     if ARGS.table_only:
-        readme_table(json.loads(RESULTS.read_text()))
+        readme_table()
         return
     if not ARGS.keep:
         recreate_database(ARGS.database_url)
