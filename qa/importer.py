@@ -419,13 +419,20 @@ class Importer:
         if not missing:
             return
         self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+        unknown = sorted(missing - self.tags.keys())
+        # The plain slugs are looked up at once; only a numbered one is probed alone.
+        plain = {tag_slug(name, lambda s: False) for name in unknown}
+        taken = set(Tag.objects.filter(slug__in=plain).values_list("slug", flat=True))
+
+        def is_taken(slug: str) -> bool:
+            if slug in taken or slug in plain:
+                return slug in taken
+            return Tag.objects.filter(slug=slug).exists()
+
         new: list[Tag] = []
-        for name in sorted(missing - self.tags.keys()):
-            slug = tag_slug(
-                name,
-                lambda s: any(t.slug == s for t in new) or Tag.objects.filter(slug=s).exists(),
-            )
-            new.append(Tag(name=name, slug=slug))
+        for name in unknown:
+            new.append(Tag(name=name, slug=tag_slug(name, is_taken)))
+            taken.add(new[-1].slug)
         Tag.objects.bulk_create(new)
         self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
 

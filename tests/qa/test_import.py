@@ -297,3 +297,14 @@ def test_answer_and_comment_ids_repeated_across_threads_do_not_break_a_batch(tmp
 
     assert "0 bad lines skipped" in out
     assert Answer.objects.get(external_id="a1.0").question.external_id == "q2"
+
+
+def test_new_tags_whose_slugs_collide_are_numbered(tmp_path):
+    Tag.objects.create(name="cplusplus", slug="c-plus-plus-2")
+
+    run(write(tmp_path, [*USERS, thread(1, tags=["C++", "c-plus-plus"]), thread(2, tags=["c"])]))
+
+    assert sorted(Tag.objects.values_list("name", "slug")) == [
+        ("c", "c"), ("c++", "c-plus-plus"), ("c-plus-plus", "c-plus-plus-3"),
+        ("cplusplus", "c-plus-plus-2"),
+    ]  # fmt: skip
