@@ -187,9 +187,6 @@ if REDIS_URL:
             "KEY_PREFIX": "community",
         }
     }
-    # Sessions are read from Redis (a signed-in request's first query saved) and kept in
-    # the database too, so a Redis restart signs no one out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

@@ -25,6 +25,7 @@ What is cached, by whom it is seen:
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from django.http import HttpRequest
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+
+logger = logging.getLogger(__name__)
 
 LIST = "list"
 SITE = "site"
@@ -79,7 +82,12 @@ def _tokens(scopes: Iterable[str]) -> list[str]:
 
 
 def _forget(scopes: Iterable[str]) -> None:
-    cache.delete_many([_version_key(scope) for scope in scopes])
+    try:
+        cache.delete_many([_version_key(scope) for scope in scopes])
+    except Exception:
+        # The cache is down: the write goes on. Pages cached before the outage may be
+        # served for up to PAGE_CACHE_SECONDS once it is back, if it kept its data.
+        logger.warning("Page cache unreachable: cached pages of %s not renewed.", scopes)
 
 
 def _forget_now_and_on_commit(scopes: set[str]) -> None:
@@ -162,18 +170,26 @@ class Slot:
     entry: Entry | None
 
     def store(self, value: Entry) -> None:
-        cache.set(self.key, value, _seconds())
+        try:
+            cache.set(self.key, value, _seconds())
+        except Exception:
+            logger.warning("Page cache unreachable: a rendered page was not kept.")
 
 
-def lookup(scope: str, *variant: str) -> Slot:
+def lookup(scope: str, *variant: str) -> Slot | None:
     """The entry of a thread (thread_scope) or of the list (LIST) for this language,
-    time zone and `variant`. The key is taken before the page is read from the
-    database, so a render that races a write is filed under the old token."""
-    tokens = _tokens([scope, SITE])
+    time zone and `variant`; None when the cache cannot be reached (the page is then
+    rendered as if there were no cache). The key is taken before the page is read from
+    the database, so a render that races a write is filed under the old token."""
     parts = [translation.get_language() or "", timezone.get_current_timezone_name(), *variant]
     digest = hashlib.blake2s("\x1f".join(parts).encode(), digest_size=12).hexdigest()
-    key = f"{PREFIX}:{scope}:{tokens[0]}:{tokens[1]}:{digest}"
-    return Slot(key, cache.get(key))
+    try:
+        tokens = _tokens([scope, SITE])
+        key = f"{PREFIX}:{scope}:{tokens[0]}:{tokens[1]}:{digest}"
+        return Slot(key, cache.get(key))
+    except Exception:
+        logger.warning("Page cache unreachable: the page is rendered without it.")
+        return None
 
 
 # --- What announces a change ------------------------------------------------------------

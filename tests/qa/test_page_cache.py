@@ -364,3 +364,17 @@ def test_the_redis_cache_keeps_one_client_per_pool():
     assert backend.get_client(write=True) is backend.get_client("key", write=True)
     caches["default"].set("shared-client", "kept")
     assert caches["default"].get("shared-client") == "kept"
+
+
+def test_pages_and_writes_go_on_when_the_cache_is_down(client, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise RedisDown("Connection refused")
+
+    thread = question()
+    for method in ("get", "get_many", "set", "add", "delete_many"):
+        monkeypatch.setattr(page_cache.cache, method, down)
+    answer(question_obj=thread, body="Posted while the cache is down")
+    assert "Posted while the cache is down" in page(client, thread)
+    assert client.get("/questions/").status_code == 200
