@@ -124,8 +124,10 @@ def _one_row_of_each_model() -> None:
     NotificationPreference.objects.create(user=asker, kind="new_answer", mode="off")
     Flag.objects.create(flagger=asker, comment=comment, reason=Flag.Reason.SPAM,
                         duplicate_of=original, resolved_by=staff, resolved_at=now)  # fmt: skip
-    ModerationAction.objects.create(moderator=staff, member=asker, answer=reply,
-                                    kind=ModerationAction.Kind.HIDE, target="A", reason="Spam.")  # fmt: skip
+    ModerationAction.objects.create(
+        moderator=staff, member=asker, answer=reply,
+        kind=ModerationAction.Kind.HIDE, target="A", reason="Spam.",
+    )  # fmt: skip
     CloseReason.objects.get_or_create(label="Off topic")
 
 
