@@ -12,11 +12,17 @@ One JSON object a line; users come before the posts that name them:
      "votes": {"up": ["u1"], "down": []}}
 
 - Streamed: the file is read line by line as bytes and each line decoded on its own, so
-  memory holds one batch (BATCH_SIZE questions with their answers, comments and votes)
-  plus the map of user ids.
-- Each batch is written in one transaction: bulk upserts keyed on the external ids
-  (usernames for members), Markdown rendered into HTML, and the search vectors of its
-  questions refreshed in one UPDATE.
+  memory holds a few batches (BATCH_SIZE questions with their answers, comments and
+  votes: the one being read, the one being rendered, the one being written) plus the
+  map of user ids.
+- Reading and parsing run in a thread beside the writing, which mostly waits for the
+  database; the Markdown of a large batch is rendered into HTML by worker processes
+  while the batch before it is written.
+- Each batch is written in one transaction. On PostgreSQL, a batch none of whose
+  questions, answers and comments is in the database yet (a first import) is written
+  with COPY, each row once and in its final form (qa.import_copy); any other batch by
+  bulk upserts keyed on the external ids (usernames for members), the recounts of
+  qa.services and the search vectors of its questions refreshed in one UPDATE.
 - A second run of the same file updates the rows instead of duplicating them. The
   imported threads' tags, votes, accepted answers and scores then follow the file (votes
   cast here on those threads are replaced); hidden posts stay hidden, closed threads
@@ -39,22 +45,33 @@ One JSON object a line; users come before the posts that name them:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+import queue
 import re
+import stat
+import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, DateTimeField, Value, When
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from accounts.models import User
+from qa import import_copy, page_cache
+from qa.import_copy import Vector
 from qa.markdown import render_markdown
 from qa.models import (
     BODY_MAX,
@@ -76,6 +93,19 @@ from qa.services import (
 )
 
 BATCH_SIZE = 500
+# An input of this many bytes (or a pipe) starts WORKERS processes, which render the
+# Markdown of each batch with this many posts (question, answers and comments); the data
+# set's batches have 2,000 posts in 1.7 MB.
+POOL_MIN_BYTES = 2_000_000
+POOL_MIN_POSTS = 1000
+RENDER_CHUNK = 250
+# Forked workers, on Linux only (where forking is safe before threads start).
+WORKERS = min(2, os.cpu_count() or 1) if sys.platform == "linux" else 1
+# PostgreSQL: a batch new to the database is written with COPY (qa.import_copy).
+COPY_NEW_BATCHES = True
+# Batches prepared ahead of the one being written: the workers render while the database
+# writes, and have what they need before the writing waits for it.
+LOOKAHEAD = 2
 USER_BATCH_SIZE = 2000
 # A longer line is refused without being read into memory.
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -117,6 +147,7 @@ class ParsedComment:
     author_id: int
     body: str
     created_at: dt.datetime
+    body_html: str = ""
 
 
 @dataclass
@@ -128,6 +159,7 @@ class ParsedAnswer:
     accepted: bool
     comments: list[ParsedComment]
     votes: dict[int, int]
+    body_html: str = ""
 
 
 @dataclass
@@ -143,6 +175,7 @@ class ParsedQuestion:
     answers: list[ParsedAnswer]
     comments: list[ParsedComment]
     votes: dict[int, int]
+    body_html: str = ""
 
     def post_ids(self) -> set[str]:
         """The external ids of its answers and comments, prefixed by kind."""
@@ -150,6 +183,13 @@ class ParsedQuestion:
         ids.update(f"c:{c.external_id}" for c in self.comments)
         ids.update(f"c:{c.external_id}" for a in self.answers for c in a.comments)
         return ids
+
+    def posts(self) -> list[ParsedQuestion | ParsedAnswer | ParsedComment]:
+        """The question, its answers and all comments: everything with a body."""
+        posts: list[ParsedQuestion | ParsedAnswer | ParsedComment] = [self, *self.answers]
+        posts += self.comments
+        posts += [c for a in self.answers for c in a.comments]
+        return posts
 
     def last_activity(self) -> dt.datetime:
         times = [self.created_at, *(a.created_at for a in self.answers)]
@@ -247,31 +287,37 @@ class Importer:
         self.stats = Stats()
         self.users: dict[str, int] = {}
         self.tags: dict[str, int] = {}
+        # PostgreSQL with COPY: the search vectors' connection, and whether the last batch
+        # was new to the database.
+        self._vectors: import_copy.SearchVectors | None = None
+        self._copied = True
 
     # -- reading ------------------------------------------------------------------
 
-    def _records(self, stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(line number, object) for each line that holds a JSON object."""
+    def _records(self, stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
+        """(line number, object) for each line that holds a JSON object, (line number,
+        why not) for each other line that is not blank."""
         number = 0
         while raw := stream.readline(MAX_LINE_BYTES + 1):
             number += 1
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 while raw and not raw.endswith(b"\n"):
                     raw = stream.readline(1 << 20)
-                self._bad(number, f"longer than {MAX_LINE_BYTES:,} bytes")
+                yield number, BadLine(f"longer than {MAX_LINE_BYTES:,} bytes")
                 continue
             if not raw.strip():
                 continue
             try:
                 record = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as error:
-                self._bad(number, f"not valid UTF-8 ({error.reason} at byte {error.start})")
+                reason = f"not valid UTF-8 ({error.reason} at byte {error.start})"
+                yield number, BadLine(reason)
                 continue
             except json.JSONDecodeError as error:
-                self._bad(number, f"not valid JSON ({error.msg}, column {error.colno})")
+                yield number, BadLine(f"not valid JSON ({error.msg}, column {error.colno})")
                 continue
             if not isinstance(record, dict):
-                self._bad(number, "a line must hold a JSON object")
+                yield number, BadLine("a line must hold a JSON object")
                 continue
             yield number, record
 
@@ -436,8 +482,22 @@ class Importer:
         Tag.objects.bulk_create(new)
         self.tags.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
 
-    def _write_questions(self, batch: list[ParsedQuestion]) -> None:
+    def _write_questions(
+        self, batch: list[ParsedQuestion], vectors: Future[list[tuple[Vector, ...]]] | None = None
+    ) -> None:
+        """Write a batch, its Markdown rendered: with COPY on PostgreSQL when none of it is
+        in the database yet (with the search vectors computed ahead, if they were), else
+        by upserts and the services' recounts."""
         self._tag_ids({t for q in batch for t in q.tags})
+        if self._vectors is not None:
+            searcher = self._vectors
+            written = import_copy.batch_write(
+                batch, self.tags, lambda: (vectors or searcher.compute(batch)).result()
+            )
+            self._copied = written is not None
+            if written is not None:
+                self._count(batch, *written)
+                return
         # Whose first question may change: the askers, and whoever asked these before.
         askers = {q.author_id for q in batch} | set(
             Question.objects.filter(external_id__in=[q.external_id for q in batch]).values_list(
@@ -457,9 +517,11 @@ class Importer:
         thread_moments_refresh(question_ids=[*qids.values(), *left])
         first_questions_refresh(author_ids=sorted(askers))
         search_vectors_refresh(question_ids=list(qids.values()))
+        self._count(batch, len(aids), comments, votes)
 
+    def _count(self, batch: list[ParsedQuestion], answers: int, comments: int, votes: int) -> None:
         self.stats.questions += len(batch)
-        self.stats.answers += len(aids)
+        self.stats.answers += answers
         self.stats.comments += comments
         self.stats.votes += votes
 
@@ -467,7 +529,7 @@ class Importer:
         questions = [
             Question(
                 external_id=q.external_id, author_id=q.author_id, title=q.title, body=q.body,
-                body_html=render_markdown(q.body), tag_names=" ".join(q.tags),
+                body_html=q.body_html, tag_names=" ".join(q.tags),
                 created_at=q.created_at, updated_at=q.created_at,
                 last_activity_at=q.last_activity(), view_count=q.views,
                 score=sum(q.votes.values()),
@@ -512,7 +574,7 @@ class Importer:
         answers = [
             Answer(
                 external_id=a.external_id, question_id=qids[q.external_id],
-                author_id=a.author_id, body=a.body, body_html=render_markdown(a.body),
+                author_id=a.author_id, body=a.body, body_html=a.body_html,
                 created_at=a.created_at, updated_at=a.created_at, score=sum(a.votes.values()),
             )
             for q in batch
@@ -536,7 +598,7 @@ class Importer:
                 external_id=c.external_id,
                 author_id=c.author_id,
                 body=c.body,
-                body_html=render_markdown(c.body),
+                body_html=c.body_html,
                 created_at=c.created_at,
                 **post,
             )
@@ -621,60 +683,267 @@ class Importer:
     def run(self, stream: IO[bytes]) -> Stats:
         """Import the stream; raises ImportStopped at a bad line with on_error="stop"."""
         started = time.monotonic()
-        with transaction.atomic() if self.atomic else nullcontext():
-            self._run(stream, started)
+        renderer = Renderer(stream)
+        if COPY_NEW_BATCHES and connection.vendor == "postgresql":
+            self._vectors = import_copy.SearchVectors()
+        try:
+            with transaction.atomic() if self.atomic else nullcontext():
+                self._run(stream, started, renderer)
+        finally:
+            renderer.close()
+            if self._vectors is not None:
+                self._vectors.close()
+                self._vectors = None
+            # The rows are written without the models' signals: every cached page is to be
+            # rendered afresh (the batches written before an error included).
+            page_cache.site_changed()
         self.stats.seconds = time.monotonic() - started
         return self.stats
 
-    def _run(self, stream: IO[bytes], started: float) -> None:
-        users: list[tuple[str, User]] = []
-        questions: list[ParsedQuestion] = []
-        post_ids: set[str] = set()
+    def _run(self, stream: IO[bytes], started: float, renderer: Renderer) -> None:
+        """Write what the reader thread (_read) parses, in the order of the file.
 
-        def flush_users() -> None:
-            if users:
-                with transaction.atomic():
-                    self._write_users(users)
-                users.clear()
+        The reading and parsing run beside the writing, which mostly waits for the
+        database. Only this thread writes: its connection holds the transactions.
+        """
+        channel = _Channel()
+        reader = threading.Thread(
+            target=self._read, args=(stream, channel), name="import-reader", daemon=True
+        )
+        # Batches read, their Markdown (and search vectors) being prepared while the ones
+        # before them are written, in the order of the file.
+        pending: deque[tuple[list[ParsedQuestion], Callable[[], None], Any]] = deque()
 
-        def flush_questions() -> None:
-            if questions:
+        def write_pending(keep: int = 0) -> None:
+            while len(pending) > keep:
+                batch, rendered, vectors = pending.popleft()
+                rendered()
                 with transaction.atomic():
-                    self._write_questions(questions)
-                questions.clear()
-                post_ids.clear()
+                    self._write_questions(batch, vectors)
                 rate = self.stats.questions / max(time.monotonic() - started, 0.001)
                 self.progress(
                     f"{self.stats.questions:,} questions, {self.stats.answers:,} answers "
                     f"({rate:,.0f} questions/s)"
                 )
 
-        for number, record in self._records(stream):
-            try:
-                kind = record.get("type")
-                if kind == "user":
-                    users.append(self._user(record))
-                    if len(users) >= USER_BATCH_SIZE:
+        reader.start()
+        try:
+            while (item := channel.get()) is not None:
+                match item:
+                    case _Users(users):
+                        with transaction.atomic():
+                            self._write_users(users)
+                        channel.users_written.set()
+                    case _Questions(batch):
+                        rendered = renderer.render(batch)
+                        # Vectors computed ahead while the batches are new (a first import):
+                        # the batch is then most likely new too.
+                        vectors = None
+                        if self._vectors is not None and self._copied:
+                            vectors = self._vectors.compute(batch)
+                        pending.append((batch, rendered, vectors))
+                        write_pending(keep=LOOKAHEAD)
+                    case _Bad(number, reason):
+                        self._bad(number, reason)
+        except ImportStopped:
+            # The batches before the bad line's are written, as if none were waiting.
+            write_pending()
+            raise
+        finally:
+            channel.close()
+        reader.join()
+        write_pending()
+
+    def _read(self, stream: IO[bytes], channel: _Channel) -> None:
+        """Parse the stream into batches for _run, in the reader thread. Members are
+        written before the next line is parsed, since posts name them by their ids."""
+        users: list[tuple[str, User]] = []
+        questions: list[ParsedQuestion] = []
+        post_ids: set[str] = set()
+
+        def flush_users() -> None:
+            if users:
+                channel.users_written.clear()
+                channel.put(_Users(users.copy()))
+                users.clear()
+                channel.wait_users_written()
+
+        def flush_questions() -> None:
+            if questions:
+                channel.put(_Questions(questions.copy()))
+                questions.clear()
+                post_ids.clear()
+
+        try:
+            for number, record in self._records(stream):
+                try:
+                    if isinstance(record, BadLine):
+                        raise record
+                    kind = record.get("type")
+                    if kind == "user":
+                        users.append(self._user(record))
+                        if len(users) >= USER_BATCH_SIZE:
+                            flush_users()
+                    elif kind == "question":
                         flush_users()
-                elif kind == "question":
-                    flush_users()
-                    parsed = self._question(number, record)
-                    ids = parsed.post_ids()
-                    # One upsert cannot touch a row twice: a repeated id starts a new batch.
-                    if ids & post_ids or any(
-                        q.external_id == parsed.external_id for q in questions
-                    ):
-                        flush_questions()
-                    questions.append(parsed)
-                    post_ids.update(ids)
-                    if len(questions) >= BATCH_SIZE:
-                        flush_questions()
-                else:
-                    raise BadLine(f"unknown record type {kind!r}")
-            except BadLine as error:
-                self._bad(number, str(error))
-        flush_users()
-        flush_questions()
+                        parsed = self._question(number, record)
+                        ids = parsed.post_ids()
+                        ids.add(f"q:{parsed.external_id}")
+                        # One upsert cannot touch a row twice: a repeated id starts a new
+                        # batch.
+                        if not ids.isdisjoint(post_ids):
+                            flush_questions()
+                        questions.append(parsed)
+                        post_ids.update(ids)
+                        if len(questions) >= BATCH_SIZE:
+                            flush_questions()
+                    else:
+                        raise BadLine(f"unknown record type {kind!r}")
+                except BadLine as error:
+                    channel.put(_Bad(number, str(error)))
+                    if self.on_error == "stop":
+                        # Nothing after the bad line, nor its batch, is to be written.
+                        return
+            flush_users()
+            flush_questions()
+            channel.put(None)
+        except _Closed:
+            return
+        except BaseException as error:  # handed to the writing thread, raised there
+            channel.fail(error)
+
+
+@dataclass
+class _Users:
+    users: list[tuple[str, User]]
+
+
+@dataclass
+class _Questions:
+    batch: list[ParsedQuestion]
+
+
+@dataclass
+class _Bad:
+    number: int
+    reason: str
+
+
+class _Closed(Exception):
+    """The writing thread has stopped: the reader stops too."""
+
+
+class _Channel:
+    """From the reader thread to the writing one: batches and bad lines in file order,
+    None at the end; an error of the reader is raised in the writing thread."""
+
+    def __init__(self) -> None:
+        # A batch being parsed, one waiting here and one rendered ahead: memory stays
+        # bounded by a few batches.
+        self._queue: queue.Queue[_Users | _Questions | _Bad | None] = queue.Queue(maxsize=1)
+        self._closed = threading.Event()
+        self._error: BaseException | None = None
+        self.users_written = threading.Event()
+
+    def put(self, item: _Users | _Questions | _Bad | None) -> None:
+        while True:
+            if self._closed.is_set():
+                raise _Closed
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def get(self) -> _Users | _Questions | _Bad | None:
+        while True:
+            try:
+                return self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._error is not None:
+                    raise self._error from None
+                continue
+
+    def wait_users_written(self) -> None:
+        while not self.users_written.wait(timeout=0.1):
+            if self._closed.is_set():
+                raise _Closed
+
+    def fail(self, error: BaseException) -> None:
+        self._error = error
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class Renderer:
+    """Renders the Markdown of a batch's posts: in worker processes for a large batch, so
+    that it runs beside the reading and the writing, in this process for a small one.
+
+    The workers are started with the import when its input is large (or of unknown
+    size), forked (on Linux) before the import starts any thread: forking a process that
+    runs threads is unsafe, and a spawned worker would start an interpreter, import the
+    renderer again and run the caller's main module again. They only render, and psycopg
+    leaves alone a connection that another process opened. They run at a lower priority:
+    the database and the writing come first, the rendering takes the processor time they
+    leave, and whatever they have not started when the writing needs it is rendered here.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        size = _size(stream)
+        if WORKERS > 1 and (size is None or size >= POOL_MIN_BYTES):
+            self._pool = ProcessPoolExecutor(
+                WORKERS, mp_context=get_context("fork"), initializer=os.nice, initargs=(10,)
+            )
+            self._pool.submit(int)  # forks the workers now
+
+    def render(self, batch: list[ParsedQuestion]) -> Callable[[], None]:
+        """Start rendering; the function returned waits and stores the HTML in the posts."""
+        posts = [post for q in batch for post in q.posts()]
+        if self._pool is None or len(posts) < POOL_MIN_POSTS:
+
+            def here() -> None:
+                for post in posts:
+                    post.body_html = render_markdown(post.body)
+
+            return here
+        bodies = [p.body for p in posts]
+        chunks = [bodies[i : i + RENDER_CHUNK] for i in range(0, len(bodies), RENDER_CHUNK)]
+        futures = [self._pool.submit(_render_all, chunk) for chunk in chunks]
+
+        def done() -> None:
+            # What the workers have not started by the time it is needed is rendered here:
+            # the writing would wait for it otherwise.
+            html: list[list[str]] = [[] for _ in chunks]
+            for n in reversed(range(len(chunks))):
+                if futures[n].cancel():
+                    html[n] = _render_all(chunks[n])
+            for n, future in enumerate(futures):
+                if not future.cancelled():
+                    html[n] = future.result()
+            for post, rendered in zip(posts, (h for part in html for h in part), strict=True):
+                post.body_html = rendered
+
+        return done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _render_all(texts: list[str]) -> list[str]:
+    return [render_markdown(text) for text in texts]
+
+
+def _size(stream: IO[bytes]) -> int | None:
+    """The size of a file, None for a pipe or a terminal."""
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _ids(model: Any, rows: list[Any]) -> dict[str, int]:

@@ -253,16 +253,21 @@ def test_stop_on_error_with_atomic_leaves_nothing_at_all(tmp_path, monkeypatch):
     assert not User.objects.filter(username__startswith="imported").exists()
 
 
-def test_a_batch_that_fails_while_written_leaves_nothing_half_written(tmp_path, monkeypatch):
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "upserts"])
+def test_a_batch_that_fails_while_written_leaves_nothing_half_written(tmp_path, monkeypatch, copy):
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    monkeypatch.setattr(importer, "COPY_NEW_BATCHES", copy)
+    counted = importer.Importer._count
     calls = []
 
-    def refresh_fails_the_second_time(*, question_ids):
-        calls.append(question_ids)
+    def fails_the_second_time(self, *args):
+        # Called once a batch is written, before its transaction commits.
+        calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("the database went away")
+        counted(self, *args)
 
-    monkeypatch.setattr(importer, "search_vectors_refresh", refresh_fails_the_second_time)
+    monkeypatch.setattr(importer.Importer, "_count", fails_the_second_time)
 
     with pytest.raises(RuntimeError):
         run(write(tmp_path, [*USERS, thread(1), thread(2), thread(3), thread(4)]))
@@ -270,6 +275,7 @@ def test_a_batch_that_fails_while_written_leaves_nothing_half_written(tmp_path, 
     assert set(Question.objects.values_list("external_id", flat=True)) == {"q1", "q2"}
     assert set(Answer.objects.values_list("question__external_id", flat=True)) == {"q1", "q2"}
     assert not Vote.objects.filter(question__external_id__in=["q3", "q4"]).exists()
+    assert not Comment.objects.filter(answer__question__external_id__in=["q3", "q4"]).exists()
 
 
 def test_long_titles_are_cut_at_a_word_and_odd_tags_normalised(tmp_path):
@@ -308,3 +314,19 @@ def test_new_tags_whose_slugs_collide_are_numbered(tmp_path):
         ("c", "c"), ("c++", "c-plus-plus"), ("c-plus-plus", "c-plus-plus-3"),
         ("cplusplus", "c-plus-plus-2"),
     ]  # fmt: skip
+
+
+def test_pages_cached_before_an_import_show_what_it_wrote(tmp_path, client):
+    # The rows are copied without the models' signals; the importer renews the cache.
+    run(write(tmp_path, [*USERS, thread(1)]))
+    imported = Question.objects.get(external_id="q1")
+    assert "How do I import thread 1?" in client.get("/questions/").content.decode()
+    page = client.get(imported.get_absolute_url()).content.decode()
+    assert "Some <strong>Markdown</strong>" in page
+
+    run(write(tmp_path, [*USERS, thread(1, body="A *new* body."), thread(2)]))
+
+    assert "How do I import thread 2?" in client.get("/questions/").content.decode()
+    page = client.get(imported.get_absolute_url()).content.decode()
+    assert "A <em>new</em> body." in page
+    assert "Some <strong>Markdown</strong>" not in page

@@ -1,0 +1,199 @@
+"""import_threads on PostgreSQL: a batch new to the database is written with COPY, and
+the tables come out as the upserts and the services' recounts write them."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from django.db.models import Model
+
+from accounts.models import User
+from qa import import_copy, importer
+from qa.markdown import render_markdown
+from qa.models import Answer, Comment, Question, Tag, Vote
+from tests.qa.import_records import run, user, write
+
+pytestmark = pytest.mark.django_db
+
+TITLES = [
+    "How do I {} with Django?",
+    "Celery 任务{}执行两次",
+    "資料庫遷移失敗 {}",  # traditional: folded to simplified for search
+    "\uff26\uff35\uff2c\uff2c\u3000\uff37\uff29\uff24\uff34\uff28 {}",  # full width
+    "A title that goes on and on {}" + " and on" * 30,  # cut at a word
+]
+BODIES = [
+    "Some **Markdown** with `code` and [a link](https://example.org).",
+    "    indented = code(block)\n\nThen a paragraph about {}.",
+    "worker 重启以后同一个任务执行了两次。{}",
+    "# A heading\n\n- a list\n- of {}\n\n<script>alert(1)</script>",
+]
+
+
+def varied_community(questions: int, users: int) -> list[dict]:
+    """Threads with comments on questions and answers, askers answering and commenting
+    on their own threads, self-votes, several accepted answers, Chinese and full-width
+    text, and times out of order (an asker's first question can come in a later batch)."""
+    rng = random.Random(7)  # noqa: S311 - test data, not secrets
+    names = [f"u{n}" for n in range(1, users + 1)]
+    records: list[dict] = [user(n) for n in range(1, users + 1)]
+
+    def text(choices: list[str], n: int) -> str:
+        return rng.choice(choices).format(n)
+
+    def moment(day: int, hour: int) -> str:
+        return f"2024-03-{day:02d}T{hour:02d}:{rng.randint(0, 59):02d}:00Z"
+
+    def comments(prefix: str, day: int, asker: str) -> list[dict]:
+        # The asker's own comment often comes first: it is no first response.
+        return [
+            {"id": f"{prefix}.c{k}", "author": asker if k == 0 and rng.random() < 0.5
+             else rng.choice(names), "body": text(BODIES, k), "created_at": moment(day, 20 + k)}
+            for k in range(rng.randint(0, 2))
+        ]  # fmt: skip
+
+    def votes() -> dict:
+        chosen = rng.sample(names, rng.randint(0, 5))
+        return {"up": chosen[1:], "down": chosen[:1]}
+
+    for n in range(questions):
+        day, asker = rng.randint(1, 28), rng.choice(names)
+        # The asker answering first is no first response either.
+        answers = [
+            {"id": f"v{n}.{i}", "author": asker if i == 0 and rng.random() < 0.3
+             else rng.choice(names), "body": text(BODIES, i),
+             "created_at": moment(day, 10 + i), "accepted": rng.random() < 0.3,
+             "comments": comments(f"v{n}.{i}", day, asker), "votes": votes()}
+            for i in range(rng.randint(0, 3))
+        ]  # fmt: skip
+        records.append({
+            "type": "question", "id": f"v{n}", "author": asker,
+            "title": text(TITLES, n), "body": text(BODIES, n),
+            "tags": rng.sample(["Django", "C++ / STL", "orm", "Node.JS", "celery"], 2),
+            "created_at": moment(day, 9), "views": rng.randint(0, 500), "answers": answers,
+            "comments": comments(f"v{n}", day, asker), "votes": votes(),
+        })  # fmt: skip
+    return records
+
+
+def dump() -> dict[str, list[tuple]]:
+    """Every row the importer writes, with keys replaced by external ids, usernames and
+    tag names (the two imports draw different keys), vectors as text."""
+    ids: dict[type[Model], dict[int, str]] = {
+        Question: dict(Question.objects.values_list("pk", "external_id")),
+        Answer: dict(Answer.objects.values_list("pk", "external_id")),
+        Comment: dict(Comment.objects.values_list("pk", "external_id")),
+        User: dict(User.objects.values_list("pk", "username")),
+        Tag: dict(Tag.objects.values_list("pk", "name")),
+    }
+
+    def rows(model: type[Model], leave_out: tuple[str, ...] = ()) -> list[tuple]:
+        out = []
+        for row in model._default_manager.values():
+            named: dict[str, Any] = {}
+            for field in model._meta.concrete_fields:
+                value = row[field.attname]
+                if field.primary_key or field.name in leave_out:
+                    continue
+                if field.is_relation and value is not None:
+                    target = field.related_model
+                    value = ids[Question if target is Question else target][value]
+                named[field.name] = value
+            out.append(tuple(sorted(named.items(), key=lambda item: item[0])))
+        return sorted(out, key=repr)
+
+    return {
+        "questions": rows(Question),
+        "answers": rows(Answer),
+        "comments": rows(Comment),
+        # The moment of a vote is the moment of the import.
+        "votes": rows(Vote, leave_out=("created_at",)),
+        "tags": rows(Question.tags.through),
+        "users": rows(User, leave_out=("password",)),
+    }
+
+
+def batches_copied(monkeypatch: Any) -> list[int]:
+    """The sizes of the batches written with COPY from now on, in order."""
+    copied: list[int] = []
+    batch_write = import_copy.batch_write
+
+    def counted(batch: Any, *args: Any) -> tuple[int, int, int] | None:
+        written = batch_write(batch, *args)
+        if written is not None:
+            copied.append(len(batch))
+        return written
+
+    monkeypatch.setattr(import_copy, "batch_write", counted)
+    return copied
+
+
+def test_copy_writes_the_rows_the_upserts_write(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 4)
+    path = write(tmp_path, varied_community(30, 8))
+    monkeypatch.setattr(importer, "COPY_NEW_BATCHES", False)
+    run(path)
+    upserted = dump()
+    Question.objects.all().delete()
+
+    monkeypatch.setattr(importer, "COPY_NEW_BATCHES", True)
+    copied = batches_copied(monkeypatch)
+    out, _ = run(path)
+
+    assert sum(copied) == 30
+    assert "30 questions" in out
+    assert dump() == upserted
+    # The data set has what the comparison is about.
+    questions = Question.objects.all()
+    assert questions.filter(first_of_author=True).count() == 8
+    assert questions.filter(status="solved").exists()
+    assert questions.filter(first_comment_at__isnull=False).exists()
+    assert questions.exclude(segmented_vector="").exists()
+    assert Comment.objects.filter(answer__isnull=False).exists()
+
+
+def test_a_batch_already_here_in_part_is_upserted_and_the_tables_agree(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 4)
+    records = varied_community(8, 8)
+    monkeypatch.setattr(importer, "COPY_NEW_BATCHES", False)
+    run(write(tmp_path, records))
+    upserted = dump()
+    Question.objects.all().delete()
+    monkeypatch.setattr(importer, "COPY_NEW_BATCHES", True)
+    run(write(tmp_path, records[:10]))  # the users and the first two threads
+    copied = batches_copied(monkeypatch)
+
+    run(write(tmp_path, records))
+
+    # The first batch holds the two threads already here: upserted. The second is new.
+    assert copied == [4]
+    assert dump() == upserted
+
+
+def test_markdown_rendered_by_worker_processes_is_the_same(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 10)
+    path = write(tmp_path, varied_community(20, 8))
+    run(path)
+    here = dump()
+    Question.objects.all().delete()
+    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(importer, "POOL_MIN_POSTS", 1)
+    pools: list[Any] = []
+    render = importer.Renderer.render
+
+    def spied(self: importer.Renderer, batch: list) -> Any:
+        done = render(self, batch)
+        pools.append(self._pool)
+        return done
+
+    monkeypatch.setattr(importer.Renderer, "render", spied)
+
+    run(path)
+
+    assert pools
+    assert all(pool is not None for pool in pools)
+    assert dump() == here
+    for answer in Answer.objects.all():
+        assert answer.body_html == render_markdown(answer.body)
