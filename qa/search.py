@@ -53,8 +53,10 @@ from django.db.models.functions import Greatest, Replace, StrIndex, Substr
 from qa import segment
 from qa.models import Question, Tag
 
-# Ranking looks at no more than this many matching threads.
-CANDIDATE_CAP = 2000
+# Ranking looks at no more than this many matching threads. Each candidate costs a
+# tsvector match as it is read (about 10 µs): at a million threads a word in most of them
+# fills the cap at once, and 500 keeps that read near 10 ms (docs/benchmarks.md).
+CANDIDATE_CAP = 500
 # ts_rank weights of the stored vector's D, C, B (the body) and A (title and tags).
 RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
 # Added to a thread whose title alone matches: above the sum of the two squeezed ranks.
@@ -194,17 +196,21 @@ def _chinese_snippet(runs: list[str]) -> Any:
 # --- PostgreSQL --------------------------------------------------------------------------
 
 
-def _candidates(matching: QuerySet[Question], title_match: Q) -> list[int]:
+def _candidates(
+    matching: QuerySet[Question], visible: QuerySet[Question], title_match: Q
+) -> list[int]:
     """Ids of up to CANDIDATE_CAP matching threads, read through the full-text index.
 
     Past the cap that slice is arbitrary and could miss the few threads whose title says
     it all, so then up to half the cap is taken first from the threads whose title alone
     matches (through the index on the title vector): they are the ones ranked first.
+    Those are read through that index alone, without the body's match (the caller
+    ranks only candidates that match, so an excluded word still excludes them).
     """
     ids = list(matching.values_list("pk", flat=True)[: CANDIDATE_CAP + 1])
-    if len(ids) <= CANDIDATE_CAP:
-        return ids
-    titled = matching.filter(title_match).values_list("pk", flat=True)
+    if len(ids) <= CANDIDATE_CAP or not title_match:
+        return ids[:CANDIDATE_CAP]
+    titled = visible.filter(title_match).values_list("pk", flat=True)
     return list(dict.fromkeys([*titled[: CANDIDATE_CAP // 2], *ids]))[:CANDIDATE_CAP]
 
 
@@ -237,7 +243,7 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
         if parsed.chinese:
             title_match &= Q(segmented_vector=_chinese_tsquery(parsed, weight="A"))
         rank += _squeezed_rank("segmented_vector", chinese)
-    ids = _candidates(matching, title_match)
+    ids = _candidates(matching, visible, title_match)
     few = len(ids) < SUGGEST_BELOW
     suggestion = _suggestion(visible, query, latin_words) if few and has_latin else None
     if parsed.runs:
@@ -259,7 +265,7 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
     # PostgreSQL parses and plans more slowly.
     among = RawSQL("SELECT unnest(%s::bigint[])", [ids])
     questions = (
-        visible.filter(pk__in=among)
+        matching.filter(pk__in=among)
         .with_list_data()
         .annotate(rank=bonus + rank, snippet=snippet)
         .order_by("-rank", "-last_activity_at", "-pk")
