@@ -8,12 +8,18 @@ kept and reused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
+    # Django's own attributes, which its type stubs leave out.
+    _client: Callable[..., Any]
+    _get_connection_pool: Callable[[bool], Any]
+    _get_connection_pool_index: Callable[[bool], int]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
