@@ -64,7 +64,7 @@ from qa.models import (
     earliest_of,
     first_created,
     public,
-    thread_of,
+    thread_id_of,
 )
 from qa.segment import chinese_tokens, normalize, search_tokens
 
@@ -605,12 +605,13 @@ def comment_edit(*, editor: User, comment: Comment, body: str) -> Comment:
     renderer. Comments keep no revisions: Revision holds questions and answers."""
     _ensure_can_edit(editor=editor, author_id=comment.author_id)
     body = clean_text(body, field="body", max_length=COMMENT_MAX)
-    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    locked = Comment.objects.select_for_update(of=("self",)).select_related("answer")
+    comment = locked.get(pk=comment.pk)
     if body == comment.body:
         return comment
     comment.body, comment.body_html = body, render_markdown(body)
     comment.save(update_fields=["body", "body_html"])
-    Question.objects.filter(pk=thread_of(comment).pk).update(last_activity_at=timezone.now())
+    Question.objects.filter(pk=thread_id_of(comment)).update(last_activity_at=timezone.now())
     return comment
 
 
@@ -848,13 +849,14 @@ ASK_STEPS = 4
 def ask_draft_get(*, author: User) -> AskDraft:
     """The member's open draft, created on first use (one per member, by a constraint)."""
     draft = AskDraft.objects.filter(author=author, status=AskDraft.Status.OPEN).first()
-    if draft is not None:
-        return draft
-    try:
-        with transaction.atomic():
-            return AskDraft.objects.create(author=author)
-    except IntegrityError:  # another request of the same member created it first
-        return AskDraft.objects.get(author=author, status=AskDraft.Status.OPEN)
+    if draft is None:
+        try:
+            with transaction.atomic():
+                return AskDraft.objects.create(author=author)
+        except IntegrityError:  # another request of the same member created it first
+            draft = AskDraft.objects.get(author=author, status=AskDraft.Status.OPEN)
+    draft.author = author  # the member it was looked up by, not loaded again
+    return draft
 
 
 def ask_draft_save(

@@ -36,6 +36,12 @@ def _end_claim(claim: Claim, state: str, reason: str) -> None:
     page_cache.thread_changed(claim.question_id)
 
 
+def _locked(claim: Claim) -> Claim:
+    """The claim again, its row locked, with the mentor and the thread it is shown with."""
+    claims = Claim.objects.select_for_update(of=("self",)).select_related("mentor", "question")
+    return claims.get(pk=claim.pk)
+
+
 def thread_removed(*, question: Question) -> int:
     """A thread hidden, deleted or merged away by moderators needs no mentor: its active
     claim is released (no penalty, no exclusion). Returns how many claims ended."""
@@ -158,11 +164,11 @@ def claim_release(*, claim: Claim, by: User, reason: str) -> Claim:
     reason = reason.strip() if isinstance(reason, str) else ""
     if not reason:
         raise ValidationError({"reason": _("Say why, for the next mentor.")})
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim = _locked(claim)
     if claim.state != Claim.State.ACTIVE:
         raise ClaimConflict(_("This claim has already ended."))
     _end_claim(claim, Claim.State.RELEASED, reason)
-    claim.refresh_from_db()
+    claim.refresh_from_db(fields=["state", "ended_at", "end_reason"])
     return claim
 
 
@@ -171,7 +177,7 @@ def claim_extend(*, claim: Claim, by: User) -> Claim:
     """The mentor gets once more the first-reply time, before it runs out."""
     if claim.mentor_id != by.pk:
         raise PermissionDenied(_("Only the mentor who holds a claim can extend it."))
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim = _locked(claim)
     if claim.state != Claim.State.ACTIVE:
         raise ClaimConflict(_("This claim has already ended."))
     if claim.first_reply_at is not None:
@@ -195,7 +201,7 @@ def claim_handoff(*, claim: Claim, by: User, to: User, note: str) -> Claim:
         raise ValidationError({"note": _("Leave a note for the next mentor.")})
     if to.pk == by.pk:
         raise ValidationError({"mentor": _("Hand the thread to another mentor.")})
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim = _locked(claim)
     if claim.state != Claim.State.ACTIVE:
         raise ClaimConflict(_("This claim has already ended."))
     _end_claim(claim, Claim.State.HANDED_OFF, f"Handed to {to.username}: {note}")

@@ -90,7 +90,9 @@ def offer_decline(*, offer: Offer, by: User) -> Offer:
     """A mentor declines an offer: no penalty, and the thread is not offered to them again."""
     if offer.mentor_id != by.pk:
         raise PermissionDenied(_("Only the mentor it was made to can decline an offer."))
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = (
+        Offer.objects.select_for_update(of=("self",)).select_related("question").get(pk=offer.pk)
+    )
     if offer.declined_at is not None:
         raise ClaimConflict(_("You already declined this offer."))
     offer.declined_at = timezone.now()

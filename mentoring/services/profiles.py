@@ -132,7 +132,7 @@ def mentor_update(*, profile: MentorProfile, **fields: Any) -> MentorProfile:
     away = cleaned.get("away_until")
     if away is not None and away > timezone.now():
         for claim in Claim.objects.filter(
-            mentor=profile.user, state=Claim.State.ACTIVE, first_reply_at__isnull=True
+            mentor_id=profile.user_id, state=Claim.State.ACTIVE, first_reply_at__isnull=True
         ):
             _end_claim(claim, Claim.State.RELEASED, "The mentor is away.")
     return profile

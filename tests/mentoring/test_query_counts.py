@@ -274,7 +274,7 @@ def test_handoff_from_the_page(client, django_assert_num_queries, rows):
     held_claims(other, rows - 1)
     signed_in(client, mentor)
     # One more with the thread's first-claim moment (Question.first_claim_at).
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(26):
         response = client.post(
             f"/claims/{claim.pk}/handoff/", {"mentor": other.username, "note": "Knows the ORM."}
         )
@@ -396,7 +396,7 @@ def test_api_decline_an_offer(django_assert_num_queries, rows):
     mentor = approved_mentor(capacity=5)
     thread = threads_offered_to(mentor, rows + 2)[1]
     made = Offer.objects.get(question=thread, mentor=mentor)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = api(mentor).post(f"/api/v1/mentoring/offers/{made.pk}/decline/")
     assert response.status_code == 200
 
@@ -455,7 +455,7 @@ def test_api_claim(django_assert_num_queries, rows):
 def test_api_release(django_assert_num_queries, rows):
     mentor = approved_mentor(capacity=5)
     claim = held_claims(mentor, rows)[0]
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = api(mentor).post(f"/api/v1/claims/{claim.pk}/release/", {"reason": "No time."})
     assert response.status_code == 200
 
@@ -464,7 +464,7 @@ def test_api_release(django_assert_num_queries, rows):
 def test_api_extend(django_assert_num_queries, rows):
     mentor = approved_mentor(capacity=5)
     claim = held_claims(mentor, rows)[0]
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert api(mentor).post(f"/api/v1/claims/{claim.pk}/extend/").status_code == 200
 
 
@@ -475,7 +475,7 @@ def test_api_handoff(django_assert_num_queries, rows):
     held_claims(other, rows - 1)
     body = {"mentor": other.username, "note": "Knows the ORM."}
     # One more with the thread's first-claim moment (Question.first_claim_at).
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(24):
         response = api(mentor).post(f"/api/v1/claims/{claim.pk}/handoff/", body)
     assert response.status_code == 201
 
