@@ -128,8 +128,9 @@ class Entry:
     csrf_marker: str
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def fill(self, request: HttpRequest) -> str:
-        body = self.body
+    def fill(self, request: HttpRequest, body: str | None = None) -> str:
+        """The body (or another text rendered with the same markers) for this request."""
+        body = self.body if body is None else body
         if self.nonce_marker in body:
             body = body.replace(self.nonce_marker, str(get_nonce(request)))
         if self.csrf_marker in body:

@@ -16,12 +16,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
+from accounts.selectors import notifications_unread_count
 from accounts.services import user_is_moderator
 from qa import page_cache, selectors, services
 from qa.forms import (
@@ -128,6 +130,20 @@ class _Reader:
     is_staff = is_superuser = False
 
 
+class _FrameMember(_Reader):
+    """The signed-in member the page around a cached thread part is rendered for: markers
+    where each member's name and link go (_framed). The markers are our own literals,
+    marked safe so that they come out as they are."""
+
+    public_name = mark_safe("<!--member:name-->")
+
+    def get_absolute_url(self) -> str:
+        return mark_safe("<!--member:url-->")
+
+
+THREAD_SLOT = mark_safe("<!--thread-->")
+UNREAD_START, UNREAD_END = "<!--unread-->", "<!--/unread-->"
+UNREAD_COUNT = mark_safe("<!--member:unread-->")
 VOTE_END = "<!--/vote-->"
 THREAD_PANEL = "qa/question_detail.html#mentoring"
 MENTORING_START, MENTORING_END = "<!--mentoring-->", "<!--/mentoring-->"
@@ -161,7 +177,18 @@ def _thread_page(request: HttpRequest, question: Question, slot: page_cache.Slot
     writers |= selectors.thread_hidden_writers(question=question)
     reader = {"user": _Reader(), "votes": {}, "member_slots": True, **markers}
     body = render_to_string("qa/question_detail.html#thread", {**context, **reader}, request)
-    entry = page_cache.entry(body, markers, question=question, posts=posts, writers=writers)
+    around = {
+        "thread_html": THREAD_SLOT,
+        "thread_title": question.title,
+        "user": _FrameMember(),
+        "unread_notifications": UNREAD_COUNT,
+        "member_slots": True,
+        **markers,
+    }
+    frame = render_to_string("qa/question_detail.html", around, request)
+    entry = page_cache.entry(
+        body, markers, question=question, posts=posts, writers=writers, frame=frame
+    )
     slot.store(entry)
     return _member_page(request, entry, votes=context["votes"]) or _full_thread_page(
         request, question
@@ -202,8 +229,24 @@ def _member_page(
         html = before + panel + rest.partition(MENTORING_END)[2]
     # Markup our templates rendered (the cached part, the votes, the panel).
     html = mark_safe(SLOT_MARKS.sub("", html))  # noqa: S308
-    context = {"thread_html": html, "thread_title": question.title}
-    return render(request, "qa/question_detail.html", context)
+    if member.is_staff or "frame" not in entry.meta:
+        context = {"thread_html": html, "thread_title": question.title}
+        return render(request, "qa/question_detail.html", context)
+    return HttpResponse(_framed(request, entry, member, html))
+
+
+def _framed(request: HttpRequest, entry: page_cache.Entry, member: User, thread: str) -> str:
+    """The cached page around a thread part, for this member: their name, their link and
+    their unread count put in. (Staff, with the admin's link, get it rendered.)"""
+    before, _slot, after = entry.fill(request, entry.meta["frame"]).partition(THREAD_SLOT)
+    head, _start, rest = before.partition(UNREAD_START)
+    badge, _end, rest = rest.partition(UNREAD_END)
+    unread = notifications_unread_count(user=member)
+    badge = badge.replace(UNREAD_COUNT, str(unread)) if unread else ""
+    name, url = escape(member.public_name), escape(member.get_absolute_url())
+    head = head.replace(_FrameMember.public_name, name)
+    head = head.replace(_FrameMember().get_absolute_url(), url)
+    return head + badge + rest + thread + after
 
 
 def _full_thread_page(request: HttpRequest, question: Question) -> HttpResponse:

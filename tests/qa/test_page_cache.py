@@ -10,11 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from accounts.models import Notification
 from accounts.services import MODERATORS_GROUP
 from mentoring.services import claim_create, claim_release
 from moderation.models import CloseReason
@@ -283,6 +285,51 @@ def test_a_member_gets_the_cached_thread_with_their_own_votes_and_name(client):
     assert "<!--" not in body.split("<main", 1)[1].split("</main>")[0].replace("<!--/", "")
     # Session, member, unread notifications, votes, the mentoring panel (claim, mentor?).
     assert count <= 7
+
+
+def test_members_get_the_cached_page_around_the_thread_with_their_own_name_and_count(client):
+    thread = question()
+    answer(question_obj=thread, body="The first answer")
+    client.force_login(UserFactory(display_name="First Reader"))
+    page(client, thread)  # files the thread's part and the page around it
+    odd = UserFactory(display_name='Ann <b>"&" Bo</b>')
+    for n in range(3):
+        Notification.objects.create(recipient=odd, kind="new_answer", dedupe_key=f"n{n}")
+    quiet = UserFactory(display_name="Quiet Reader")
+
+    client.force_login(odd)
+    mine = page(client, thread)
+    assert "Ann &lt;b&gt;&quot;&amp;&quot; Bo&lt;/b&gt;" in mine
+    assert f'<a href="{odd.get_absolute_url()}">' in mine
+    assert re.search(r'<span class="badge count">3<span class="visually-hidden"> unread', mine)
+    assert "First Reader" not in mine
+    client.force_login(quiet)
+    theirs = page(client, thread)
+    assert "Quiet Reader" in theirs
+    assert 'class="badge count"' not in theirs
+    assert "The first answer" in theirs
+    for body in (mine, theirs):
+        assert "<!--" not in body
+        assert f"/{settings.ADMIN_PATH}" not in body  # no admin link for members
+    assert cached(thread, "member").meta["frame"]
+
+    staff = UserFactory(is_staff=True, display_name="Staff Reader")
+    client.force_login(staff)
+    assert f'href="/{settings.ADMIN_PATH}' in page(client, thread)
+
+
+def test_the_sign_out_form_of_a_cached_member_page_works(client):
+    thread = question()
+    client.force_login(UserFactory())
+    page(client, thread)
+    strict = type(client)(enforce_csrf_checks=True)
+    strict.force_login(UserFactory())
+    body = strict.get(thread.get_absolute_url()).content.decode()
+    sign_out = re.search(r'action="/accounts/logout/".*?</form>', body, re.S).group()
+    (token,) = FORM_TOKEN.findall(sign_out)
+    response = strict.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in strict.session
 
 
 def test_writers_moderators_and_mentors_see_their_own_controls(client):
