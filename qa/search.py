@@ -57,6 +57,11 @@ from qa.models import Question, Tag
 # tsvector match as it is read (about 10 µs): at a million threads a word in most of them
 # fills the cap at once, and 500 keeps that read near 10 ms (docs/benchmarks.md).
 CANDIDATE_CAP = 500
+# Columns no search result shows (page or API), left out of the rows that are sorted.
+NOT_SHOWN = (
+    "search_vector", "title_vector", "segmented_vector", "what_i_tried", "expected",
+    "actual", "error_output", "environment", "checklist_evidence", "solution_note",
+)  # fmt: skip
 # ts_rank weights of the stored vector's D, C, B (the body) and A (title and tags).
 RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
 # Added to a thread whose title alone matches: above the sum of the two squeezed ranks.
@@ -264,8 +269,14 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
     # One array parameter rather than an IN list of up to CANDIDATE_CAP literals, which
     # PostgreSQL parses and plans more slowly.
     among = RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    # The candidates are visible threads that match, unless the query excludes words: a
+    # title that matches may then belong to a thread whose body has an excluded word.
+    # Otherwise they are not matched again (nor when the page counts them).
+    excludes = bool(excluded_words(parsed.latin) or parsed.excluded_chinese)
     questions = (
-        matching.filter(pk__in=among)
+        (matching if excludes else visible)
+        .filter(pk__in=among)
+        .defer(*NOT_SHOWN)
         .with_list_data()
         .annotate(rank=bonus + rank, snippet=snippet)
         .order_by("-rank", "-last_activity_at", "-pk")
@@ -380,7 +391,8 @@ def _simple(viewer: Any, query: str) -> SearchResult:
         )
     snippet = _chinese_snippet(parsed.runs) if parsed.runs else F("body")
     questions = (
-        qs.with_list_data()
+        qs.defer(*NOT_SHOWN)
+        .with_list_data()
         .annotate(rank=rank, snippet=snippet)
         .order_by("-rank", "-last_activity_at", "-pk")
     )

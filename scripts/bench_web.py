@@ -560,9 +560,12 @@ def scenarios(data: Fixtures, port: int) -> list[Result]:
 
 
 def _line(result: Result) -> str:
+    alone = ""
+    if result.alone_p95_ms is not None:
+        alone = f"; one at a time p50 {result.alone_p50_ms} ms, p95 {result.alone_p95_ms} ms"
     return (
         f"{result.name}: {result.rps:,.1f} req/s, p50 {result.p50_ms} ms, p99 "
-        f"{result.p99_ms} ms, {result.requests} requests, {result.errors} errors"
+        f"{result.p99_ms} ms, {result.requests} requests, {result.errors} errors{alone}"
     )
 
 
@@ -716,6 +719,19 @@ def readme_table() -> None:
         README.write_text(f"{before}{START}\n" + "\n".join(rows) + f"\n{END}{after}")
 
 
+def _last_import() -> dict[str, Any]:
+    """With --keep: the import figures of the run that loaded the database, when the
+    results file holds that run's size."""
+    target = RESULTS_LARGE if ARGS.questions >= LARGE else RESULTS
+    try:
+        last = json.loads(target.read_text()).get("import") or {}
+    except (OSError, ValueError):
+        last = {}
+    if last.get("questions") == ARGS.questions and last.get("questions_per_s"):
+        return {**last, "kept": True}
+    return {"questions": ARGS.questions, "seconds": None, "questions_per_s": None}
+
+
 def main() -> None:
     if ARGS.table_only:
         readme_table()
@@ -726,7 +742,7 @@ def main() -> None:
         imported = load_data(ARGS.questions)
         print(f"Imported {imported}", flush=True)
     else:
-        imported = {"questions": ARGS.questions, "seconds": None, "questions_per_s": None}
+        imported = _last_import()
     call_command("collectstatic", interactive=False, verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

@@ -155,6 +155,21 @@ def test_past_the_cap_a_title_match_is_still_ranked_first(monkeypatch):
     assert found[0] == "Caching stale pages"
 
 
+def test_past_the_cap_an_excluded_word_in_the_body_leaves_out_a_title_match(monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATE_CAP", 5)
+    for n in range(12):
+        question(title=f"Question number {n}", body="Our caching layer returns stale pages.")
+    question(title="Caching stale pages", body="Only with memcached.")
+    question(title="Caching for anonymous pages", body="Short.")
+
+    found = titles("caching -memcached")
+
+    assert found[0] == "Caching for anonymous pages"
+    assert "Caching stale pages" not in found
+    # It was one of the candidates (read by its title), dropped when matched again.
+    assert len(found) == 4
+
+
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_the_search_page_costs_the_same_for_3_and_25_results(client, signed_in):
     if signed_in:
