@@ -8,8 +8,8 @@ from django.contrib.postgres.search import SearchVectorField as PgSearchVectorFi
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
-from django.db.models import DateTimeField, Min, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Least, NullIf
+from django.db.models import DateTimeField, F, Min, Q, Subquery, Value
+from django.db.models.functions import MD5, Coalesce, Least, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -226,6 +226,8 @@ class Question(models.Model):
             ),
             # An asker's questions in time order: their first, and whether they came back.
             models.Index(fields=["author", "created_at", "id"], name="question_by_author"),
+            # Whether a member already asked this exact text (qa.limits): one probe.
+            models.Index(F("author"), MD5("body"), name="question_body_by_author"),
             # The question marked as each asker's first: one row per asker.
             models.Index(
                 fields=["author"],
@@ -291,6 +293,8 @@ class Answer(models.Model):
             ),
             # A member's answers in time order: whether a new asker came back to answer.
             models.Index(fields=["author", "created_at"], name="answer_by_author"),
+            # Whether a member already posted this exact answer (qa.limits): one probe.
+            models.Index(F("author"), MD5("body"), name="answer_body_by_author"),
         ]
         constraints = [
             models.CheckConstraint(

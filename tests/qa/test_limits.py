@@ -7,14 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from qa.models import Answer, Comment, FaqEntry, Question
 from qa.services import evidence_record_faq_view, evidence_record_search
 from tests.concurrency import run_together
-from tests.factories import TagFactory, UserFactory, question, ready_to_ask
+from tests.factories import TagFactory, UserFactory, answer, question, ready_to_ask
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +115,32 @@ def test_links_and_the_same_body_twice():
     again = ask(client, veteran, 2, body=three)
     assert again.status_code == 400
     assert "already posted this exact text" in again.json()["body"][0]
+
+
+@pytest.mark.parametrize("kind", ["question", "answer"])
+def test_the_same_text_is_found_through_the_index_of_the_members_bodies(kind):
+    from qa.limits import posting_limits_check
+
+    member = UserFactory(date_joined=timezone.now() - dt.timedelta(days=400))
+    thread = question(author=member, body="Some text 迁移 with ünïcode.")
+    if kind == "answer":
+        answer(question_obj=thread, author=member, body=thread.body)
+    table = f"qa_{kind}"
+    probe = {
+        "question": "EXPLAIN SELECT 1 FROM qa_question WHERE author_id = %s AND MD5(body) = %s",
+        "answer": "EXPLAIN SELECT 1 FROM qa_answer WHERE author_id = %s AND MD5(body) = %s",
+    }[kind]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(probe, [member.pk, "x"])
+        plan = " ".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert f"{kind}_body_by_author" in plan
+
+    with CaptureQueriesContext(connection) as ctx, pytest.raises(ValidationError):
+        posting_limits_check(author=member, kind=kind, body="Some text 迁移 with ünïcode.")
+    assert any(f'MD5("{table}"."body")' in q["sql"] for q in ctx.captured_queries)
+    posting_limits_check(author=member, kind=kind, body="Some other text.")
 
 
 def test_a_newcomers_comment_carries_no_more_links_than_a_post(client):
