@@ -97,6 +97,8 @@ EXCLUDED = re.compile(r'(?:^|(?<=\s))-("[^"]*"?|\S+)')
 class SearchResult:
     questions: QuerySet[Question]
     suggestion: str | None = None
+    # How many the questions are, when known without counting them.
+    count: int | None = None
 
 
 def query_words(query: str) -> list[str]:
@@ -266,9 +268,10 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
     bonus = Case(
         When(title_match, then=Value(TITLE_BONUS)), default=Value(0.0), output_field=FloatField()
     )
-    # One array parameter rather than an IN list of up to CANDIDATE_CAP literals, which
-    # PostgreSQL parses and plans more slowly.
-    among = RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    # One parameter rather than an IN list of up to CANDIDATE_CAP literals, which
+    # PostgreSQL parses and plans more slowly; a string of the ids, which the driver
+    # passes as it is (it writes out a list of integers one by one).
+    among = RawSQL("SELECT unnest(string_to_array(%s, ',')::bigint[])", [",".join(map(str, ids))])
     # The candidates are visible threads that match, unless the query excludes words: a
     # title that matches may then belong to a thread whose body has an excluded word.
     # Otherwise they are not matched again (nor when the page counts them).
@@ -281,7 +284,9 @@ def _postgres(viewer: Any, query: str) -> SearchResult:
         .annotate(rank=bonus + rank, snippet=snippet)
         .order_by("-rank", "-last_activity_at", "-pk")
     )
-    return SearchResult(questions=questions, suggestion=suggestion)
+    # Each candidate is a visible match, unless the query excludes words.
+    count = None if excludes else len(ids)
+    return SearchResult(questions=questions, suggestion=suggestion, count=count)
 
 
 def _suggestion(visible: QuerySet[Question], query: str, words: list[str]) -> str | None:

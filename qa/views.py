@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -50,8 +51,21 @@ def _member(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE, count: int | None = None) -> Any:
+    paginator = Paginator(qs, size) if count is None else _Counted(qs, size, count)
+    return paginator.get_page(request.GET.get("page"))
+
+
+class _Counted(Paginator):
+    """Pages of a list whose length is known without a query."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known
 
 
 LIST_PARAMETERS = {"sort", "status", "tag", "page"}
@@ -490,7 +504,7 @@ def search(request: HttpRequest) -> HttpResponse:
     result = search_questions(viewer=request.user, query=query) if query.strip() else None
     if result is not None and not request.GET.get("page"):
         services.evidence_record_search(user=request.user, query=query, source="search")
-    page = _page(request, result.questions) if result else None
+    page = _page(request, result.questions, count=result.count) if result else None
     return render(request, "qa/search.html", {"query": query, "result": result, "page": page})
 
 

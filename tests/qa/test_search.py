@@ -170,6 +170,21 @@ def test_past_the_cap_an_excluded_word_in_the_body_leaves_out_a_title_match(monk
     assert len(found) == 4
 
 
+@pytest.mark.parametrize(("query", "pages", "last"), [("caching", 2, 5), ("caching -stale", 2, 1)])
+def test_the_search_pages_are_numbered_without_counting_the_matches_again(
+    client, query, pages, last
+):
+    for n in range(25):
+        question(title=f"Caching question {n}", body="Fresh pages." if n < 21 else "Stale.")
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.get("/search/", {"q": query}).content.decode()
+    assert f"Page 1 of {pages}" in first
+    counted = any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    assert counted == ("-" in query)  # only a query with an excluded word is counted
+    second = client.get("/search/", {"q": query, "page": pages}).content.decode()
+    assert second.count('class="question-summary"') == last
+
+
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_the_search_page_costs_the_same_for_3_and_25_results(client, signed_in):
     if signed_in:
