@@ -56,6 +56,27 @@ def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE, count: int | Non
     return paginator.get_page(request.GET.get("page"))
 
 
+# The question list numbers its pages up to this many threads: counting every thread
+# of a large community (a million: half a second) would cost more than the page.
+LIST_COUNT_CAP = 10_000
+
+
+class _Capped(Paginator):
+    """Pages of a list counted up to `cap` items; `capped` says whether there are more
+    (reached by search, tags and filters instead of paging that far)."""
+
+    def __init__(self, object_list: Any, per_page: int, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+
 class _Counted(Paginator):
     """Pages of a list whose length is known without a query."""
 
@@ -91,7 +112,8 @@ def question_list(request: HtmxHttpRequest, tag: Tag | None = None) -> HttpRespo
     values = filters.values()
     if tag is not None:
         values["tag"] = tag.slug
-    page = _page(request, selectors.question_list(viewer=request.user, **values))
+    listed = selectors.question_list(viewer=request.user, **values)
+    page = _Capped(listed, PAGE_SIZE, LIST_COUNT_CAP).get_page(request.GET.get("page"))
     template = "qa/question_list.html#results" if request.htmx else "qa/question_list.html"
     context = {"page": page, "filters": filters, "current": values, "tag": tag}
     if slot is None:
