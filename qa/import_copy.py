@@ -38,26 +38,28 @@ from psycopg.adapt import Dumper
 
 from qa.models import Answer, Comment, Question, Vote
 from qa.segment import chinese_tokens, normalize
-from qa.services import first_questions_refresh
+from qa.services import first_questions_refresh, search_vectors_sql
 
 if TYPE_CHECKING:
     from qa.importer import ParsedAnswer, ParsedComment, ParsedQuestion
 
 # The search vectors as search_vectors_refresh writes them (qa.services
-# SEARCH_DATA_PG_UPDATE), from the same normalised text and Chinese tokens; computed on
-# a connection of their own (SearchVectors), the english title vector once for two.
-VECTORS = """
-SELECT setweight(t.vector, 'A')
-        || setweight(to_tsvector('simple'::regconfig, v.tag_names), 'A')
-        || setweight(to_tsvector('english'::regconfig, v.body), 'B'),
-    t.vector,
-    setweight(to_tsvector('simple'::regconfig, v.title_tokens), 'A')
-        || setweight(to_tsvector('simple'::regconfig, v.body_tokens), 'B')
+# search_vectors_sql), from the same normalised text and Chinese tokens; computed on a
+# connection of their own (SearchVectors), the english title vector once for two.
+_SEARCH, _TITLE, _SEGMENTED = search_vectors_sql(
+    title="v.title",
+    tag_names="v.tag_names",
+    body="v.body",
+    tokens=("v.title_tokens", "v.body_tokens"),
+    title_vector="t.vector",
+)
+VECTORS = f"""
+SELECT {_SEARCH}, {_TITLE}, {_SEGMENTED}
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
         AS v(title, tag_names, body, title_tokens, body_tokens, n)
     CROSS JOIN LATERAL (SELECT to_tsvector('english'::regconfig, v.title) AS vector) AS t
 ORDER BY v.n
-"""
+"""  # noqa: S608 - our own expressions, no input
 COLUMN_TYPES = """
 SELECT attrelid::regclass::text, attname, atttypid::int FROM pg_attribute
 WHERE attrelid = ANY(%s::regclass[]) AND attnum > 0 AND NOT attisdropped

@@ -127,18 +127,39 @@ def resolve_tags(names: Sequence[Any]) -> list[Tag]:
 # the title alone) read the text normalised like the tokens, so full-width letters
 # match; the 'simple' vector holds the Chinese tokens of qa.segment.search_tokens, since
 # Chinese has no spaces between words and the application segments it.
-SEARCH_DATA_PG_UPDATE = """
+def search_vectors_sql(
+    *, title: str, tag_names: str, body: str, tokens: tuple[str, str], title_vector: str = ""
+) -> tuple[str, str, str]:
+    """The SQL of a question's search_vector, title_vector and segmented_vector, from the
+    expressions given for its normalised title and body, its tag names and the Chinese
+    tokens of its title and body: the one definition, for search_vectors_refresh and the
+    importer's COPY. `title_vector`: an expression already holding the english vector of
+    the title, computed once for the two vectors that hold it."""
+    title_vector = title_vector or f"to_tsvector('english'::regconfig, {title})"
+    title_tokens, body_tokens = tokens
+    return (
+        f"setweight({title_vector}, 'A')"
+        f" || setweight(to_tsvector('simple'::regconfig, {tag_names}), 'A')"
+        f" || setweight(to_tsvector('english'::regconfig, {body}), 'B')",
+        title_vector,
+        f"setweight(to_tsvector('simple'::regconfig, {title_tokens}), 'A')"
+        f" || setweight(to_tsvector('simple'::regconfig, {body_tokens}), 'B')",
+    )
+
+
+_SEARCH, _TITLE, _SEGMENTED = search_vectors_sql(
+    title="v.title",
+    tag_names="q.tag_names",
+    body="v.body",
+    tokens=("v.title_tokens", "v.body_tokens"),
+)
+SEARCH_DATA_PG_UPDATE = f"""
 UPDATE qa_question AS q
-SET search_vector = setweight(to_tsvector('english'::regconfig, v.title), 'A')
-        || setweight(to_tsvector('simple'::regconfig, q.tag_names), 'A')
-        || setweight(to_tsvector('english'::regconfig, v.body), 'B'),
-    title_vector = to_tsvector('english'::regconfig, v.title),
-    segmented_vector = setweight(to_tsvector('simple'::regconfig, v.title_tokens), 'A')
-        || setweight(to_tsvector('simple'::regconfig, v.body_tokens), 'B')
+SET search_vector = {_SEARCH}, title_vector = {_TITLE}, segmented_vector = {_SEGMENTED}
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
     AS v(id, title, body, title_tokens, body_tokens)
 WHERE q.id = v.id
-"""
+"""  # noqa: S608 - our own expressions, no input
 
 
 def search_vectors_refresh(*, question_ids: Sequence[int]) -> None:

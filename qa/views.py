@@ -52,8 +52,12 @@ def _member(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE, count: int | None = None) -> Any:
-    paginator = Paginator(qs, size) if count is None else _Counted(qs, size, count)
+def _page(
+    request: HttpRequest, qs: Any, *, count: int | None = None, cap: int | None = None
+) -> Any:
+    """The requested page of `qs`: counted, or of a known `count`, or counted up to `cap`
+    items (the paginator's `capped` then says whether there are more)."""
+    paginator = _Paginator(qs, PAGE_SIZE, count=count, cap=cap)
     return paginator.get_page(request.GET.get("page"))
 
 
@@ -62,33 +66,26 @@ def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE, count: int | Non
 LIST_COUNT_CAP = 10_000
 
 
-class _Capped(Paginator):
-    """Pages of a list counted up to `cap` items; `capped` says whether there are more
-    (reached by search, tags and filters instead of paging that far)."""
+class _Paginator(Paginator):
+    """Django's, with a count known beforehand or counted up to a cap: past it, the
+    list is reached by search, tags and filters instead of paging that far."""
 
-    def __init__(self, object_list: Any, per_page: int, cap: int) -> None:
+    def __init__(
+        self, object_list: Any, per_page: int, *, count: int | None, cap: int | None
+    ) -> None:
         super().__init__(object_list, per_page)
-        self.cap = cap
-        self.capped = False
+        self.known, self.cap, self.capped = count, cap, False
 
     @cached_property
     def count(self) -> int:
+        if self.known is not None:
+            return self.known
+        if self.cap is None:
+            return super().count
         listed: QuerySet[Any] = cast(QuerySet, self.object_list)
         found = listed.order_by()[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
-
-
-class _Counted(Paginator):
-    """Pages of a list whose length is known without a query."""
-
-    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self.known = count
-
-    @cached_property
-    def count(self) -> int:
-        return self.known
 
 
 LIST_PARAMETERS = {"sort", "status", "tag", "page"}
@@ -115,7 +112,7 @@ def question_list(request: HtmxHttpRequest, tag: Tag | None = None) -> HttpRespo
     if tag is not None:
         values["tag"] = tag.slug
     listed = selectors.question_list(viewer=request.user, **values)
-    page = _Capped(listed, PAGE_SIZE, LIST_COUNT_CAP).get_page(request.GET.get("page"))
+    page = _page(request, listed, cap=LIST_COUNT_CAP)
     template = "qa/question_list.html#results" if request.htmx else "qa/question_list.html"
     context = {"page": page, "filters": filters, "current": values, "tag": tag}
     if slot is None:
@@ -168,15 +165,19 @@ class _Reader:
     is_staff = is_superuser = False
 
 
+MEMBER_NAME = mark_safe("<!--member:name-->")
+MEMBER_URL = mark_safe("<!--member:url-->")
+
+
 class _FrameMember(_Reader):
     """The signed-in member the page around a cached thread part is rendered for: markers
     where each member's name and link go (_framed). The markers are our own literals,
     marked safe so that they come out as they are."""
 
-    public_name = mark_safe("<!--member:name-->")
+    public_name = MEMBER_NAME
 
     def get_absolute_url(self) -> str:
-        return mark_safe("<!--member:url-->")
+        return MEMBER_URL
 
 
 THREAD_SLOT = mark_safe("<!--thread-->")
@@ -282,8 +283,7 @@ def _framed(request: HttpRequest, entry: page_cache.Entry, member: User, thread:
     unread = notifications_unread_count(user=member)
     badge = badge.replace(UNREAD_COUNT, str(unread)) if unread else ""
     name, url = escape(member.public_name), escape(member.get_absolute_url())
-    head = head.replace(_FrameMember.public_name, name)
-    head = head.replace(_FrameMember().get_absolute_url(), url)
+    head = head.replace(MEMBER_NAME, name).replace(MEMBER_URL, url)
     return head + badge + rest + thread + after
 
 
