@@ -131,8 +131,13 @@ class Question(models.Model):
         SOLVED = "solved", _("Solved")
         CLOSED = "closed", _("Closed")
 
+    # Looked up through question_by_author (and the other indexes it leads): no index
+    # of its own.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="questions",
+        db_index=False,
     )
     title = models.CharField(max_length=TITLE_MAX)
     body = models.TextField(max_length=BODY_MAX)
@@ -195,7 +200,9 @@ class Question(models.Model):
     # configuration, the title weighted A and the body B: how Chinese is found
     # (PostgreSQL; on SQLite all the tokens live in the qa_question_fts table).
     segmented_vector = SearchVectorField(null=True, editable=False)
-    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique through a constraint of Meta: as unique=True, without the second index
+    # (for LIKE) PostgreSQL would get for it, which every insert would keep up to date.
+    external_id = models.CharField(max_length=64, null=True, blank=True)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -236,6 +243,7 @@ class Question(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="question_external_id_unique"),
             models.CheckConstraint(
                 condition=~Q(status="closed") | ~Q(closed_reason=""),
                 name="closed_question_has_reason",
@@ -263,9 +271,15 @@ QUESTION_STATUS_CHOICES = Question.Status.choices
 
 
 class Answer(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    # Both looked up through the indexes of Meta that they lead: no index of their own.
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        db_index=False,
     )
     body = models.TextField(max_length=BODY_MAX)
     body_html = models.TextField(editable=False)
@@ -274,7 +288,9 @@ class Answer(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique through a constraint of Meta: as unique=True, without the second index
+    # (for LIKE) PostgreSQL would get for it, which every insert would keep up to date.
+    external_id = models.CharField(max_length=64, null=True, blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -297,6 +313,7 @@ class Answer(models.Model):
             models.Index(F("author"), MD5("body"), name="answer_body_by_author"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="answer_external_id_unique"),
             models.CheckConstraint(
                 condition=Q(hidden=True) | Q(deleted_at__isnull=True),
                 name="deleted_answer_is_hidden",
@@ -328,7 +345,9 @@ class Comment(models.Model):
     hidden = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField()
-    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Unique through a constraint of Meta: as unique=True, without the second index
+    # (for LIKE) PostgreSQL would get for it, which every insert would keep up to date.
+    external_id = models.CharField(max_length=64, null=True, blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -337,6 +356,7 @@ class Comment(models.Model):
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="comment_external_id_unique"),
             on_exactly_one_post("comment_on_exactly_one_post"),
             models.CheckConstraint(
                 condition=Q(hidden=True) | Q(deleted_at__isnull=True),
