@@ -62,6 +62,8 @@ NOT_SHOWN = (
     "search_vector", "title_vector", "segmented_vector", "what_i_tried", "expected",
     "actual", "error_output", "environment", "checklist_evidence", "solution_note",
 )  # fmt: skip
+# The text of a question, which its page and the API's full form show, a result not.
+TEXT = ("body", "body_html")
 # ts_rank weights of the stored vector's D, C, B (the body) and A (title and tags).
 RANK_WEIGHTS = [0.05, 0.1, 0.2, 1.0]
 # Added to a thread whose title alone matches: above the sum of the two squeezed ranks.
@@ -99,6 +101,12 @@ class SearchResult:
     suggestion: str | None = None
     # How many the questions are, when known without counting them.
     count: int | None = None
+
+    @property
+    def summaries(self) -> QuerySet[Question]:
+        """The questions without their text, for a list of results (title, snippet,
+        counts, tags, asker): the rows sorted and sent are then a fraction of the size."""
+        return self.questions.defer(*TEXT)
 
 
 def query_words(query: str) -> list[str]:

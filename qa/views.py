@@ -528,7 +528,7 @@ def search(request: HttpRequest) -> HttpResponse:
     result = search_questions(viewer=request.user, query=query) if query.strip() else None
     if result is not None and not request.GET.get("page"):
         services.evidence_record_search(user=request.user, query=query, source="search")
-    page = _page(request, result.questions, count=result.count) if result else None
+    page = _page(request, result.summaries, count=result.count) if result else None
     return render(request, "qa/search.html", {"query": query, "result": result, "page": page})
 
 

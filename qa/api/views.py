@@ -228,7 +228,7 @@ class SearchApi(QaListApi):
         services.evidence_record_search(
             user=request.user, query=params.validated_data["q"], source="search"
         )
-        return _paginated(request, self, result.questions, s.SearchHitOutput)
+        return _paginated(request, self, result.summaries, s.SearchHitOutput)
 
 
 class TagListApi(QaListApi):

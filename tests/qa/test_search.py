@@ -205,6 +205,22 @@ def test_the_search_page_costs_the_same_for_3_and_25_results(client, signed_in):
     assert count() == three
 
 
+@pytest.mark.parametrize("path", ["/search/", "/api/v1/search/"])
+def test_a_list_of_results_reads_no_text_and_the_snippet_still_comes_from_the_body(
+    client, path
+):
+    question(title="Timeouts", body="The worker gets a timeout from the upstream proxy.")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, {"q": "upstream"})
+    assert response.status_code == 200
+    assert "upstream" in response.content.decode()  # the snippet, marked
+    [ranked] = [q["sql"] for q in ctx.captured_queries if "ts_headline" in q["sql"]]
+    selected = ranked.split(" FROM ")[0]
+    assert '"qa_question"."title"' in selected
+    assert selected.count('"qa_question"."body"') == 1  # in ts_headline(...) alone
+    assert "body_html" not in selected
+
+
 def test_snippets_mark_the_matched_words_in_the_body():
     question(title="Timeouts", body="The worker gets a timeout from the upstream proxy.")
 
