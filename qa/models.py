@@ -200,9 +200,11 @@ class Question(models.Model):
     # configuration, the title weighted A and the body B: how Chinese is found
     # (PostgreSQL; on SQLite all the tokens live in the qa_question_fts table).
     segmented_vector = SearchVectorField(null=True, editable=False)
-    # Unique through a constraint of Meta: as unique=True, without the second index
-    # (for LIKE) PostgreSQL would get for it, which every insert would keep up to date.
-    external_id = models.CharField(max_length=64, null=True, blank=True)
+    # The id in the community it was imported from; None for a post written here (NULLs
+    # never collide, empty strings would). Unique through a constraint of Meta: as
+    # unique=True, without the second index (for LIKE) PostgreSQL would get for it, which
+    # every insert would keep up to date.
+    external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = QuestionQuerySet.as_manager()
 
@@ -288,9 +290,11 @@ class Answer(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
-    # Unique through a constraint of Meta: as unique=True, without the second index
-    # (for LIKE) PostgreSQL would get for it, which every insert would keep up to date.
-    external_id = models.CharField(max_length=64, null=True, blank=True)
+    # The id in the community it was imported from; None for a post written here (NULLs
+    # never collide, empty strings would). Unique through a constraint of Meta: as
+    # unique=True, without the second index (for LIKE) PostgreSQL would get for it, which
+    # every insert would keep up to date.
+    external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = PostQuerySet.as_manager()
 
@@ -345,9 +349,11 @@ class Comment(models.Model):
     hidden = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField()
-    # Unique through a constraint of Meta: as unique=True, without the second index
-    # (for LIKE) PostgreSQL would get for it, which every insert would keep up to date.
-    external_id = models.CharField(max_length=64, null=True, blank=True)
+    # The id in the community it was imported from; None for a post written here (NULLs
+    # never collide, empty strings would). Unique through a constraint of Meta: as
+    # unique=True, without the second index (for LIKE) PostgreSQL would get for it, which
+    # every insert would keep up to date.
+    external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = PostQuerySet.as_manager()
 

@@ -206,9 +206,7 @@ def test_the_search_page_costs_the_same_for_3_and_25_results(client, signed_in):
 
 
 @pytest.mark.parametrize("path", ["/search/", "/api/v1/search/"])
-def test_a_list_of_results_reads_no_text_and_the_snippet_still_comes_from_the_body(
-    client, path
-):
+def test_a_list_of_results_reads_no_text_and_the_snippet_still_comes_from_the_body(client, path):
     question(title="Timeouts", body="The worker gets a timeout from the upstream proxy.")
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, {"q": "upstream"})
