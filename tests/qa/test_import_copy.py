@@ -172,6 +172,25 @@ def test_a_batch_already_here_in_part_is_upserted_and_the_tables_agree(tmp_path,
     assert dump() == upserted
 
 
+def test_new_threads_get_their_keys_in_the_order_of_the_file(tmp_path, monkeypatch):
+    """Also when the batches before them were upserted: a thread's key says where it
+    stands among the ones imported with it (a tie between two first questions of the
+    same moment goes to the lower key)."""
+    monkeypatch.setattr(importer, "BATCH_SIZE", 4)
+    records = varied_community(40, 8)
+    run(write(tmp_path, records[:16]))  # the users and the first two batches' threads
+    copied = batches_copied(monkeypatch)
+
+    run(write(tmp_path, records))
+
+    assert copied == [4] * 8  # the first two batches were upserted
+    new = Question.objects.exclude(external_id__in=[f"v{n}" for n in range(8)])
+    in_file_order = sorted(new, key=lambda q: int(q.external_id.removeprefix("v")))
+    keys = [q.pk for q in in_file_order]
+    assert keys == sorted(keys)
+    assert Question.objects.filter(pk__in=keys).count() == 32
+
+
 def test_markdown_rendered_by_worker_processes_is_the_same(tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "BATCH_SIZE", 10)
     path = write(tmp_path, varied_community(20, 8))
