@@ -23,6 +23,10 @@ One JSON object a line; users come before the posts that name them:
   with COPY, each row once and in its final form (qa.import_copy); any other batch by
   bulk upserts keyed on the external ids (usernames for members), the recounts of
   qa.services and the search vectors of its questions refreshed in one UPDATE.
+- A large first load on PostgreSQL (no question in the database yet, not atomic) is
+  written without the search indexes, which are built once at its end, also when it
+  stops early; an import killed before then leaves them for the next one to build, and
+  search reads every thread until it does.
 - A second run of the same file updates the rows instead of duplicating them. The
   imported threads' tags, votes, accepted answers and scores then follow the file (votes
   cast here on those threads are replaced); hidden posts stay hidden, closed threads
@@ -103,6 +107,9 @@ RENDER_CHUNK = 250
 WORKERS = min(2, os.cpu_count() or 1) if sys.platform == "linux" else 1
 # PostgreSQL: a batch new to the database is written with COPY (qa.import_copy).
 COPY_NEW_BATCHES = True
+# PostgreSQL: an input of this many bytes (or a pipe) into a database with no question
+# yet is loaded without the search indexes, built at the end (qa.import_copy).
+FIRST_LOAD_MIN_BYTES = 20_000_000
 # Batches prepared ahead of the one being written: the workers render while the database
 # writes, and have what they need before the writing waits for it.
 LOOKAHEAD = 2
@@ -683,9 +690,21 @@ class Importer:
     def run(self, stream: IO[bytes]) -> Stats:
         """Import the stream; raises ImportStopped at a bad line with on_error="stop"."""
         started = time.monotonic()
-        renderer = Renderer(stream)
+        renderer = Renderer(stream)  # before any thread starts (it forks)
+        first_load = False
         if COPY_NEW_BATCHES and connection.vendor == "postgresql":
             self._vectors = import_copy.SearchVectors()
+            # What a first load killed before its end left out is built first.
+            import_copy.search_indexes_restore()
+            size = _size(stream)
+            first_load = (
+                not self.atomic
+                and not connection.in_atomic_block
+                and (size is None or size >= FIRST_LOAD_MIN_BYTES)
+                and not Question.objects.exists()
+            )
+            if first_load:
+                import_copy.search_indexes_drop()
         try:
             with transaction.atomic() if self.atomic else nullcontext():
                 self._run(stream, started, renderer)
@@ -694,6 +713,9 @@ class Importer:
             if self._vectors is not None:
                 self._vectors.close()
                 self._vectors = None
+            if first_load:
+                self.progress("Building the search indexes")
+                import_copy.search_indexes_restore()
             # The rows are written without the models' signals: every cached page is to be
             # rendered afresh (the batches written before an error included).
             page_cache.site_changed()

@@ -7,12 +7,16 @@ import random
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Model
 
 from accounts.models import User
 from qa import import_copy, importer
 from qa.markdown import render_markdown
 from qa.models import Answer, Comment, Question, Tag, Vote
+from qa.search import search_questions
 from tests.qa.import_records import run, user, write
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +220,89 @@ def test_markdown_rendered_by_worker_processes_is_the_same(tmp_path, monkeypatch
     assert dump() == here
     for answer in Answer.objects.all():
         assert answer.body_html == render_markdown(answer.body)
+
+
+# --- A first load: the search indexes built at its end ----------------------------------
+
+SEARCH_INDEX_DEFINITIONS = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'qa_question' "
+    "AND indexname = ANY(%s)"
+)
+
+
+def search_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(SEARCH_INDEX_DEFINITIONS, [list(import_copy.SEARCH_INDEXES)])
+        return dict(cursor.fetchall())
+
+
+def indexes_while_writing(monkeypatch: Any) -> list[set[str]]:
+    """The search indexes there as each batch is written."""
+    seen: list[set[str]] = []
+    batch_write = import_copy.batch_write
+
+    def spied(*args: Any) -> Any:
+        seen.append(set(search_indexes()))
+        return batch_write(*args)
+
+    monkeypatch.setattr(import_copy, "batch_write", spied)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_load_is_written_without_the_search_indexes_then_builds_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 4)
+    monkeypatch.setattr(importer, "FIRST_LOAD_MIN_BYTES", 0)
+    migrated = search_indexes()
+    assert len(migrated) == 4
+    seen = indexes_while_writing(monkeypatch)
+
+    out, err = run(write(tmp_path, varied_community(12, 8)))
+
+    assert "12 questions" in out
+    assert "Building the search indexes" in err
+    assert seen == [set()] * 3
+    assert search_indexes() == migrated  # the same definitions as the migrations'
+    found = search_questions(viewer=AnonymousUser(), query="Django").questions
+    assert found.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_into_a_community_with_threads_keeps_its_indexes(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 4)
+    monkeypatch.setattr(importer, "FIRST_LOAD_MIN_BYTES", 0)
+    records = varied_community(12, 8)
+    run(write(tmp_path, records[:12]))  # the users and four threads
+    seen = indexes_while_writing(monkeypatch)
+
+    run(write(tmp_path, records))
+
+    assert len(seen) == 3  # every batch is tried (the first, with threads here, upserted)
+    assert all(len(present) == 4 for present in seen)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_load_that_stops_at_a_bad_line_still_builds_the_indexes(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 4)
+    monkeypatch.setattr(importer, "FIRST_LOAD_MIN_BYTES", 0)
+    migrated = search_indexes()
+    path = write(tmp_path, varied_community(10, 8), extra_lines=(b"{not json",))
+
+    with pytest.raises(CommandError):
+        run(path, "--on-error=stop")
+
+    assert Question.objects.count() == 8  # the two batches before the bad line's
+    assert search_indexes() == migrated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_first_builds_what_a_killed_first_load_left_out(tmp_path):
+    migrated = search_indexes()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX qa_question_search_vector_gin")
+        cursor.execute("DROP INDEX qa_question_title_trgm")
+    assert len(search_indexes()) == 2
+
+    run(write(tmp_path, varied_community(2, 8)))  # small: no first load of its own
+
+    assert search_indexes() == migrated

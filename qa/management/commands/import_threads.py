@@ -22,7 +22,10 @@ class Command(BaseCommand):
         "with a non-zero exit status; nothing of the batch that line belongs to is written, "
         "but the batches before it stay (run the fixed file again to finish: it picks up "
         "where it stopped), unless --atomic is given, which runs the whole import in one "
-        "transaction so that a stop leaves nothing at all."
+        "transaction so that a stop leaves nothing at all. On PostgreSQL, a large first "
+        "load (no question in the database yet, without --atomic) is written without the "
+        "search indexes, which are built at its end; if it is killed before then, the next "
+        "import builds them first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
