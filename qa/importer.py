@@ -692,20 +692,20 @@ class Importer:
         started = time.monotonic()
         renderer = Renderer(stream)  # before any thread starts (it forks)
         first_load = False
-        if COPY_NEW_BATCHES and connection.vendor == "postgresql":
-            self._vectors = import_copy.SearchVectors()
-            # What a first load killed before its end left out is built first.
-            import_copy.search_indexes_restore()
-            size = _size(stream)
-            first_load = (
-                not self.atomic
-                and not connection.in_atomic_block
-                and (size is None or size >= FIRST_LOAD_MIN_BYTES)
-                and not Question.objects.exists()
-            )
-            if first_load:
-                import_copy.search_indexes_drop()
         try:
+            if COPY_NEW_BATCHES and connection.vendor == "postgresql":
+                self._vectors = import_copy.SearchVectors()
+                # What a first load killed before its end left out is built first.
+                import_copy.search_indexes_restore()
+                size = _size(stream)
+                first_load = (
+                    not self.atomic
+                    and not connection.in_atomic_block
+                    and (size is None or size >= FIRST_LOAD_MIN_BYTES)
+                    and not Question.objects.exists()
+                )
+                if first_load:
+                    import_copy.search_indexes_drop()
             with transaction.atomic() if self.atomic else nullcontext():
                 self._run(stream, started, renderer)
         finally:

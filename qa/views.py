@@ -115,6 +115,14 @@ def question_list(request: HtmxHttpRequest, tag: Tag | None = None) -> HttpRespo
     page = _page(request, listed, cap=LIST_COUNT_CAP)
     template = "qa/question_list.html#results" if request.htmx else "qa/question_list.html"
     context = {"page": page, "filters": filters, "current": values, "tag": tag}
+    return _render_into(slot, request, template, context)
+
+
+def _render_into(
+    slot: page_cache.Slot | None, request: HttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The page rendered, and filed in the slot (if any) with markers where this
+    request's nonce and CSRF token go."""
     if slot is None:
         return render(request, template, context)
     markers = page_cache.markers()
@@ -523,13 +531,36 @@ def solution_note(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "qa/question_detail.html", context, status=400)
 
 
+SEARCH_PARAMETERS = {"q", "page"}
+# A visitor's search is cached up to this many characters of query.
+SEARCH_CACHED_QUERY = 100
+
+
+def _search_slot(request: HttpRequest, query: str) -> page_cache.Slot | None:
+    """Where a visitor's page of results is cached: under the list's token, which every
+    write to a thread replaces, and only for a query and a page number, so that odd
+    query strings cannot fill the cache. (A member's search is recorded as evidence for
+    their draft, and may show threads of their own that visitors do not see.)"""
+    if request.user.is_authenticated or not page_cache.cacheable(request):
+        return None
+    if not set(request.GET) <= SEARCH_PARAMETERS or len(request.GET.get("page", "")) > 4:
+        return None
+    if not query.strip() or len(query) > SEARCH_CACHED_QUERY:
+        return None
+    return page_cache.lookup(page_cache.LIST, "search", request.get_full_path())
+
+
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200].replace("\x00", "")
+    slot = _search_slot(request, query)
+    if slot is not None and slot.entry is not None:
+        return HttpResponse(slot.entry.fill(request))
     result = search_questions(viewer=request.user, query=query) if query.strip() else None
     if result is not None and not request.GET.get("page"):
         services.evidence_record_search(user=request.user, query=query, source="search")
     page = _page(request, result.summaries, count=result.count) if result else None
-    return render(request, "qa/search.html", {"query": query, "result": result, "page": page})
+    context = {"query": query, "result": result, "page": page}
+    return _render_into(slot, request, "qa/search.html", context)
 
 
 def faq_list(request: HttpRequest) -> HttpResponse:

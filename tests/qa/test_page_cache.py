@@ -44,8 +44,8 @@ def moderator() -> Any:
     return user
 
 
-def page(client: Any, thread: Question) -> str:
-    response = client.get(thread.get_absolute_url())
+def page(client: Any, thread: Question | str) -> str:
+    response = client.get(thread if isinstance(thread, str) else thread.get_absolute_url())
     assert response.status_code == 200
     return response.content.decode()
 
@@ -392,6 +392,56 @@ def test_each_filter_and_page_is_cached_apart_and_odd_queries_not_at_all(client)
     client.get("/questions/?utm_source=mail")
     count, _response = queries(client, "/questions/?utm_source=mail")
     assert count > 0
+
+
+def test_a_visitor_gets_search_results_from_the_cache_until_a_thread_changes(client):
+    found = question(title="Caching the search results")
+    first, _response = queries(client, "/search/?q=caching")
+    again, response = queries(client, "/search/?q=caching")
+    assert first > 0
+    assert again == 0
+    page_text = response.content.decode()
+    assert "Caching the search results" in page_text
+    nonce = NONCE.search(page_text)
+    assert nonce is not None
+    assert nonce.group(1) != NONCE.search(client.get("/search/?q=caching").content.decode()).group(
+        1
+    )
+
+    question(title="Caching asked just now")
+    assert "Caching asked just now" in client.get("/search/?q=caching").content.decode()
+    post_hide(moderator=moderator(), post=found, reason="spam")
+    assert "Caching the search results" not in client.get("/search/?q=caching").content.decode()
+    # Another query, another page of the same query: entries of their own.
+    assert "Caching asked just now" not in client.get("/search/?q=unrelated").content.decode()
+    assert client.get("/search/?q=caching&page=2").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search/?q=caching&utm_source=mail",
+        "/search/?q=" + "caching+" * 20,
+        "/search/?q=caching&page=10000",
+    ],
+)
+def test_odd_or_long_searches_are_not_cached(client, path):
+    question(title="Caching question")
+    client.get(path)
+    count, _response = queries(client, path)
+    assert count > 0
+
+
+def test_a_members_search_is_not_cached_and_is_recorded(client):
+    from qa.models import SearchEvidence
+
+    member = UserFactory()
+    question(title="Caching question")
+    client.get("/search/?q=caching")  # a visitor's page is filed
+    client.force_login(member)
+    count, _response = queries(client, "/search/?q=caching")
+    assert count > 0
+    assert SearchEvidence.objects.filter(user=member, query="caching").exists()
 
 
 def test_a_signed_in_member_gets_their_own_list(client):
