@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -312,15 +312,21 @@ SEARCH_INDEXES = {
 BUILD_MEMORY = "256MB"
 
 
-def search_indexes_drop() -> None:
+def search_indexes_drop() -> str | None:
     """Drop the search indexes, for a first load into an empty database: PostgreSQL
-    builds an index over a million threads several times faster than it adds the
-    threads to it one by one. Outside a transaction: each drop is committed at once, and
-    the lock it takes is held only that long."""
+    builds an index once in much less time than it takes to add the threads to it one by
+    one (docs/benchmarks.md). Outside a transaction: each drop is committed at once, and
+    the lock it takes is held only that long. None, or why the indexes (or some of
+    them) were kept, such as a database role that does not own the table: the load then
+    keeps them up to date as it goes."""
     assert not connection.in_atomic_block  # noqa: S101 - a caller's mistake
-    with connection.cursor() as cursor:
-        for name in SEARCH_INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    try:
+        with connection.cursor() as cursor:
+            for name in SEARCH_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    except DatabaseError as error:
+        return str(error).strip()
+    return None
 
 
 def search_indexes_restore() -> list[str]:

@@ -704,8 +704,8 @@ class Importer:
                     and (size is None or size >= FIRST_LOAD_MIN_BYTES)
                     and not Question.objects.exists()
                 )
-                if first_load:
-                    import_copy.search_indexes_drop()
+                if first_load and (kept := import_copy.search_indexes_drop()):
+                    self.progress(f"The search indexes are kept up to date as it goes: {kept}")
             with transaction.atomic() if self.atomic else nullcontext():
                 self._run(stream, started, renderer)
         finally:
