@@ -329,10 +329,10 @@ def search_indexes_drop() -> str | None:
     return None
 
 
-def search_indexes_restore() -> list[str]:
+def search_indexes_restore() -> None:
     """Build whichever search indexes are missing, two at a time on connections of their
-    own (one for each processor); the names built. Run after a first load, and before
-    every import, which so repairs a first load that was killed before its end."""
+    own (one for each processor). Run after a first load, and before every import, which
+    so repairs a first load that was killed before its end."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'qa_question' "
@@ -342,7 +342,7 @@ def search_indexes_restore() -> list[str]:
         present = {name for (name,) in cursor.fetchall()}
     missing = [name for name in SEARCH_INDEXES if name not in present]
     if not missing:
-        return []
+        return
     alias = connection.alias
 
     def build(name: str) -> None:
@@ -356,4 +356,3 @@ def search_indexes_restore() -> list[str]:
 
     with ThreadPoolExecutor(2, thread_name_prefix="import-index") as builders:
         list(builders.map(build, missing))
-    return missing

@@ -88,23 +88,30 @@ class _Paginator(Paginator):
         return min(found, self.cap)
 
 
-LIST_PARAMETERS = {"sort", "status", "tag", "page"}
+# The parameters of a page a visitor is served from the page cache, each with the
+# longest value it may have: any other query string is rendered without the cache, so
+# that odd ones cannot fill it.
+LIST_PARAMETERS = {"sort": 20, "status": 20, "tag": 20, "page": 20}
+SEARCH_PARAMETERS = {"q": 100, "page": 4}
 
 
-def _list_slot(request: HttpRequest, tag: Tag | None) -> page_cache.Slot | None:
-    """Where a visitor's page of the question list is cached: only for the list's own
-    parameters, with short values, so that odd query strings cannot fill the cache."""
+def _visitor_slot(
+    request: HttpRequest, parameters: dict[str, int], variant: str
+) -> page_cache.Slot | None:
+    """Where a visitor's page of the question list or of search results is cached: under
+    the list's token, which every write to a thread replaces, and only for `parameters`.
+    (A member's list and search may show threads of their own that visitors do not
+    see, and a member's search is recorded as evidence for their draft.)"""
     if request.user.is_authenticated or not page_cache.cacheable(request):
         return None
-    if not set(request.GET) <= LIST_PARAMETERS:
-        return None
-    if any(len(value) > 20 for value in request.GET.values()):
-        return None
-    return page_cache.lookup(page_cache.LIST, "visitor", request.get_full_path())
+    for name, value in request.GET.items():
+        if len(value) > parameters.get(name, -1):
+            return None
+    return page_cache.lookup(page_cache.LIST, variant, request.get_full_path())
 
 
 def question_list(request: HtmxHttpRequest, tag: Tag | None = None) -> HttpResponse:
-    slot = _list_slot(request, tag)
+    slot = _visitor_slot(request, LIST_PARAMETERS, "visitor")
     if slot is not None and slot.entry is not None:
         return HttpResponse(slot.entry.fill(request))
     filters = ListFilterForm(request.GET)
@@ -531,28 +538,9 @@ def solution_note(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "qa/question_detail.html", context, status=400)
 
 
-SEARCH_PARAMETERS = {"q", "page"}
-# A visitor's search is cached up to this many characters of query.
-SEARCH_CACHED_QUERY = 100
-
-
-def _search_slot(request: HttpRequest, query: str) -> page_cache.Slot | None:
-    """Where a visitor's page of results is cached: under the list's token, which every
-    write to a thread replaces, and only for a query and a page number, so that odd
-    query strings cannot fill the cache. (A member's search is recorded as evidence for
-    their draft, and may show threads of their own that visitors do not see.)"""
-    if request.user.is_authenticated or not page_cache.cacheable(request):
-        return None
-    if not set(request.GET) <= SEARCH_PARAMETERS or len(request.GET.get("page", "")) > 4:
-        return None
-    if not query.strip() or len(query) > SEARCH_CACHED_QUERY:
-        return None
-    return page_cache.lookup(page_cache.LIST, "search", request.get_full_path())
-
-
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200].replace("\x00", "")
-    slot = _search_slot(request, query)
+    slot = _visitor_slot(request, SEARCH_PARAMETERS, "search")
     if slot is not None and slot.entry is not None:
         return HttpResponse(slot.entry.fill(request))
     result = search_questions(viewer=request.user, query=query) if query.strip() else None

@@ -517,7 +517,7 @@ def scenarios(data: Fixtures, port: int) -> list[Result]:
         ("list", "/questions/", []),
         ("question_anonymous", data.question_path, []),
         ("question_signed_in", data.question_path, [f"Cookie: {data.session_cookie}"]),
-        # A parameter the page cache files no page for (qa.views._search_slot): each
+        # A parameter the page cache files no page for (qa.views.SEARCH_PARAMETERS): each
         # request searches again, as a query no visitor ran before does.
         ("search_rare_word", f"/search/?q={quote(data.rare_word)}&{UNCACHED}", []),
         ("search_common_word", f"/search/?q={quote(data.common_word)}&{UNCACHED}", []),
